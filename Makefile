@@ -1,0 +1,37 @@
+# hookfront — make targets. `make test` is what CI runs (.ci/run).
+GO            ?= go
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BIN           := bin/hookfront
+
+.PHONY: all build test lint vet fmt-check staticcheck unit demo bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/hookfront
+
+test: lint unit
+
+lint: vet fmt-check staticcheck
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+demo:
+	$(GO) run ./cmd/hookfront demo
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin

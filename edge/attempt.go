@@ -1,0 +1,223 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hookfront/hookfront/hooks/event"
+)
+
+// originResult is the final answer of the attempt loop.
+type originResult struct {
+	status    int
+	header    http.Header
+	body      io.ReadCloser // the origin's body, streaming; nil when bytes is set
+	bytes     []byte        // a body a hook generated or replaced
+	generated bool          // origin-request generated the response
+	member    *Origin       // the origin that answered
+}
+
+// close releases an unused result.
+func (res *originResult) close() {
+	if res.body != nil {
+		drainClose(res.body)
+	}
+}
+
+var (
+	errClientGone = errors.New("viewer went away")
+	errStalled    = errors.New("origin stalled while sending the body")
+)
+
+// originError is an attempt loop that ended with no usable response.
+type originError struct {
+	origin string
+	err    error
+}
+
+func (e *originError) Error() string { return "origin " + e.origin + ": " + e.err.Error() }
+func (e *originError) Unwrap() error { return e.err }
+
+// status is the status CloudFront answers for an origin failure: 504 when the origin never
+// answered in time, 502 otherwise (refused port, reset, malformed or oversized response).
+func (e *originError) status() (int, string) {
+	var ce *ConnectError
+	if errors.As(e.err, &ce) {
+		if isTimeout(ce.Err) {
+			return http.StatusGatewayTimeout, fmt.Sprintf("The origin %s did not accept a connection in time (%d attempts).", e.origin, ce.Attempts)
+		}
+		return http.StatusBadGateway, fmt.Sprintf("The origin %s could not be reached (%d connection attempts failed).", e.origin, ce.Attempts)
+	}
+	if isTimeout(e.err) {
+		return http.StatusGatewayTimeout, fmt.Sprintf("The origin %s did not respond within its response timeout.", e.origin)
+	}
+	return http.StatusBadGateway, fmt.Sprintf("The origin %s sent an incomplete or invalid response.", e.origin)
+}
+
+// errorKind names an attempt failure in the access log.
+func errorKind(err error) string {
+	var ce *ConnectError
+	switch {
+	case errors.As(err, &ce):
+		return "connect_failure"
+	case isTimeout(err):
+		return "timeout"
+	default:
+		return "error"
+	}
+}
+
+// attempts runs the origin attempts of one request: the primary first, then each further member
+// while the raw answer calls for failover. Origin hooks run on every attempt.
+func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, stale *Entry) (*originResult, error) {
+	b := tx.b
+	hasReq, hasResp := tx.has(event.OriginRequest), tx.has(event.OriginResponse)
+	mayFailover := failoverMethod(vr.method)
+	for i, m := range b.members {
+		last := i == len(b.members)-1
+		tx.member = i
+		var ev *event.Request
+		if hasReq || hasResp {
+			ev = vr.event().Clone() // every attempt starts from the same viewer request
+			ev.Origin = originEvent(m)
+		}
+		if hasReq {
+			out, gen, err := tx.hooks.Request(ctx, b.ID(), event.OriginRequest, tx.config(event.OriginRequest), ev)
+			if err != nil {
+				return nil, &hookError{trigger: event.OriginRequest, err: err}
+			}
+			if gen != nil {
+				status, h, body := applyEventResponse(gen)
+				return &originResult{status: status, header: h, bytes: body, generated: true, member: m}, nil
+			}
+			ev = out
+		}
+		start := time.Now()
+		resp, err := s.roundTrip(ctx, tx, vr, ev, m, stale)
+		a := attemptLog{origin: m.ID, dur: time.Since(start)}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, errClientGone
+			}
+			a.err = errorKind(err)
+			if mayFailover && !last {
+				a.next = a.err
+				tx.attempts = append(tx.attempts, a)
+				continue
+			}
+			tx.attempts = append(tx.attempts, a)
+			return nil, &originError{origin: m.ID, err: err}
+		}
+		a.status = resp.StatusCode
+		removeHopHeaders(resp.Header)
+		res := &originResult{status: resp.StatusCode, header: resp.Header, body: resp.Body, member: m}
+		if hasResp {
+			out, err := tx.hooks.Response(ctx, b.ID(), event.OriginResponse, tx.config(event.OriginResponse), ev, eventResponse(res.status, res.header))
+			if err != nil {
+				tx.attempts = append(tx.attempts, a)
+				res.close()
+				return nil, &hookError{trigger: event.OriginResponse, err: err}
+			}
+			status, h, body := applyEventResponse(out)
+			res.status, res.header = status, h
+			if body != nil {
+				res.close()
+				res.body, res.bytes = nil, body
+			}
+		}
+		// Failover looks at the origin's raw status, so a hook cannot suppress or force it.
+		if b.group != nil && b.group.FailoverOn[resp.StatusCode] && mayFailover && !last {
+			a.next = fmt.Sprintf("status %d", resp.StatusCode)
+			tx.attempts = append(tx.attempts, a)
+			res.close()
+			continue
+		}
+		tx.attempts = append(tx.attempts, a)
+		return res, nil
+	}
+	panic("unreachable: a behavior always has at least one member")
+}
+
+// roundTrip sends one attempt to o. For GET and HEAD a response timeout is retried up to the
+// origin's connection attempts, as CloudFront does; other methods are sent once. The returned
+// body cancels the attempt when closed, and fails with errStalled when the origin goes quiet
+// for longer than the response timeout.
+func (s *Server) roundTrip(ctx context.Context, tx *exchange, vr *viewerRequest, ev *event.Request, o *Origin, stale *Entry) (*http.Response, error) {
+	tries := 1
+	if vr.method == http.MethodGet || vr.method == http.MethodHead {
+		tries = o.ConnectionAttempts
+	}
+	var err error
+	for i := 0; i < tries; i++ {
+		actx, cancel := context.WithCancel(ctx)
+		var resp *http.Response
+		resp, err = o.transport.RoundTrip(s.outbound(actx, tx, vr, ev, o, stale))
+		if err == nil {
+			resp.Body = newWatchedBody(resp.Body, o.ResponseTimeout, cancel)
+			return resp, nil
+		}
+		cancel()
+		var ce *ConnectError
+		if ctx.Err() != nil || errors.As(err, &ce) || !isTimeout(err) {
+			break
+		}
+	}
+	return nil, err
+}
+
+// watchedBody cancels the attempt when the origin is silent for longer than timeout between two
+// reads (CloudFront's response timeout also bounds the gap between packets), and on Close.
+type watchedBody struct {
+	rc      io.ReadCloser
+	timeout time.Duration
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	mu      sync.Mutex
+	stalled bool
+}
+
+func newWatchedBody(rc io.ReadCloser, timeout time.Duration, cancel context.CancelFunc) *watchedBody {
+	w := &watchedBody{rc: rc, timeout: timeout, cancel: cancel}
+	w.timer = time.AfterFunc(timeout, w.stall)
+	return w
+}
+
+func (w *watchedBody) stall() {
+	w.mu.Lock()
+	w.stalled = true
+	w.mu.Unlock()
+	w.cancel()
+}
+
+func (w *watchedBody) Read(p []byte) (int, error) {
+	n, err := w.rc.Read(p)
+	if err != nil && err != io.EOF {
+		w.mu.Lock()
+		stalled := w.stalled
+		w.mu.Unlock()
+		if stalled {
+			return n, fmt.Errorf("%w: %v", errStalled, err)
+		}
+		return n, err
+	}
+	w.timer.Reset(w.timeout)
+	return n, err
+}
+
+func (w *watchedBody) Close() error {
+	w.timer.Stop()
+	err := w.rc.Close()
+	w.cancel()
+	return err
+}
+
+// drainClose reads a little of a discarded body so that its connection can be reused, then closes.
+func drainClose(rc io.ReadCloser) {
+	_, _ = io.CopyN(io.Discard, rc, 64<<10)
+	_ = rc.Close()
+}

@@ -1,0 +1,138 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Origin is one configured origin server.
+type Origin struct {
+	ID string
+	// URL is scheme://host[:port][/origin-path]; the path is prefixed to every request path.
+	URL                *url.URL
+	ConnectionAttempts int           // dials per request before the origin counts as unreachable
+	ConnectionTimeout  time.Duration // per dial
+	ResponseTimeout    time.Duration // to the first response byte, and the longest gap while reading
+	KeepaliveTimeout   time.Duration // how long an idle pooled connection is kept
+	CustomHeaders      http.Header   // set on every request to this origin, replacing viewer values
+
+	transport *http.Transport
+}
+
+// Defaults from CloudFront's origin settings.
+const (
+	DefaultConnectionAttempts = 3
+	DefaultConnectionTimeout  = 10 * time.Second
+	DefaultResponseTimeout    = 30 * time.Second
+	DefaultKeepaliveTimeout   = 5 * time.Second
+	maxOriginHeaderBytes      = 256 << 10
+)
+
+// ConnectError means every connection attempt to an origin failed: the request never reached it.
+type ConnectError struct {
+	Origin   string
+	Attempts int
+	Err      error
+}
+
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("origin %s unreachable after %d connection attempt(s): %v", e.Origin, e.Attempts, e.Err)
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// prepare fills defaults and builds the origin's own keep-alive transport.
+func (o *Origin) prepare() error {
+	if o.URL == nil || (o.URL.Scheme != "http" && o.URL.Scheme != "https") || o.URL.Host == "" {
+		return fmt.Errorf("origin %s: url must be http:// or https:// with a host", o.ID)
+	}
+	if o.ConnectionAttempts <= 0 {
+		o.ConnectionAttempts = DefaultConnectionAttempts
+	}
+	if o.ConnectionTimeout <= 0 {
+		o.ConnectionTimeout = DefaultConnectionTimeout
+	}
+	if o.ResponseTimeout <= 0 {
+		o.ResponseTimeout = DefaultResponseTimeout
+	}
+	if o.KeepaliveTimeout <= 0 {
+		o.KeepaliveTimeout = DefaultKeepaliveTimeout
+	}
+	o.transport = newTransport(o.ConnectionAttempts, o.ConnectionTimeout, o.ResponseTimeout, o.KeepaliveTimeout, o.ID)
+	return nil
+}
+
+// newTransport builds a keep-alive transport whose dials are ours to count: the Transport makes
+// one DialContext call per new connection, and that call tries up to attempts times.
+func newTransport(attempts int, connect, response, keepalive time.Duration, id string) *http.Transport {
+	d := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var last error
+		for i := 0; i < attempts; i++ {
+			c, err := d.DialContext(ctx, network, addr)
+			if err == nil {
+				return c, nil
+			}
+			last = err
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		return nil, &ConnectError{Origin: id, Attempts: attempts, Err: last}
+	}
+	return &http.Transport{
+		DialContext:            dial,
+		MaxIdleConns:           0,
+		MaxIdleConnsPerHost:    512,
+		IdleConnTimeout:        keepalive,
+		ResponseHeaderTimeout:  response,
+		TLSHandshakeTimeout:    connect,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: maxOriginHeaderBytes,
+		// Pass Accept-Encoding through untouched: the origin's encoding is what we cache and send.
+		DisableCompression: true,
+	}
+}
+
+// Close drops the origin's idle connections (after a reload replaced it).
+func (o *Origin) Close() {
+	if o.transport != nil {
+		o.transport.CloseIdleConnections()
+	}
+}
+
+// Group is an origin group: members tried in order, the first being the primary.
+type Group struct {
+	ID         string
+	Members    []*Origin
+	FailoverOn map[int]bool // raw origin statuses that send the request to the next member
+}
+
+// FailoverStatusCodes are the statuses CloudFront lets an origin group fail over on.
+var FailoverStatusCodes = []int{400, 403, 404, 416, 500, 502, 503, 504}
+
+// DefaultFailoverStatusCodes are used when a group lists none (as the CDK does).
+var DefaultFailoverStatusCodes = []int{500, 502, 503, 504}
+
+// failoverMethod reports whether CloudFront lets a request with this method fail over.
+func failoverMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// isTimeout reports whether err is a response timeout (headers or a stalled body).
+func isTimeout(err error) bool {
+	if errors.Is(err, errStalled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return strings.Contains(err.Error(), "timeout awaiting response headers")
+}

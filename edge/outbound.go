@@ -1,0 +1,164 @@
+package edge
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/hookfront/hookfront/hooks/event"
+)
+
+// viewerRequest is the request as it goes on after viewer-request: what the cache key and the
+// origin attempts are built from.
+type viewerRequest struct {
+	method   string
+	uri      string // path as the viewer sent it (percent-encoded)
+	rawQuery string
+	host     string
+	header   http.Header
+	body     io.ReadCloser
+	bodyLen  int64
+	ip       string
+	ev       *event.Request // built on first use by a hook
+}
+
+func newViewerRequest(r *http.Request) *viewerRequest {
+	vr := &viewerRequest{
+		method:   r.Method,
+		uri:      r.URL.EscapedPath(),
+		rawQuery: r.URL.RawQuery,
+		host:     r.Host,
+		header:   r.Header,
+		bodyLen:  r.ContentLength,
+		ip:       clientIP(r),
+	}
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		vr.body = r.Body
+	}
+	return vr
+}
+
+// event returns the hook view of the request, built once.
+func (vr *viewerRequest) event() *event.Request {
+	if vr.ev == nil {
+		vr.ev = &event.Request{
+			ClientIP:    vr.ip,
+			Method:      vr.method,
+			URI:         vr.uri,
+			QueryString: vr.rawQuery,
+			Headers:     event.FromHTTPHeader(vr.header, vr.host),
+		}
+	}
+	return vr.ev
+}
+
+// apply takes a viewer-request hook's result as the request from now on.
+func (vr *viewerRequest) apply(er *event.Request) {
+	vr.ev = er
+	vr.uri, vr.rawQuery = er.URI, er.QueryString
+	vr.header, vr.host = er.Headers.ToHTTPHeader()
+}
+
+// originEvent is request.origin for an attempt on o.
+func originEvent(o *Origin) *event.Origin {
+	port := 80
+	if o.URL.Scheme == "https" {
+		port = 443
+	}
+	if p := o.URL.Port(); p != "" {
+		port, _ = strconv.Atoi(p)
+	}
+	return &event.Origin{
+		ID:               o.ID,
+		DomainName:       o.URL.Hostname(),
+		Port:             port,
+		Protocol:         o.URL.Scheme,
+		Path:             strings.TrimSuffix(o.URL.Path, "/"),
+		ReadTimeout:      o.ResponseTimeout,
+		KeepaliveTimeout: o.KeepaliveTimeout,
+		SSLProtocols:     []string{"TLSv1.2"},
+		CustomHeaders:    event.FromHTTPHeader(o.CustomHeaders, ""),
+	}
+}
+
+// outbound builds the request for one attempt on origin o. ev, when not nil, is the request as
+// an origin-request hook left it (uri, query, headers and origin may differ from vr).
+func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, ev *event.Request, o *Origin, stale *Entry) *http.Request {
+	uri, query := vr.uri, vr.rawQuery
+	scheme, hostport, prefix := o.URL.Scheme, o.URL.Host, strings.TrimSuffix(o.URL.Path, "/")
+	custom := o.CustomHeaders
+	var header http.Header
+	if ev != nil {
+		uri, query = ev.URI, ev.QueryString
+		header, _ = ev.Headers.ToHTTPHeader()
+		if eo := ev.Origin; eo != nil {
+			scheme, prefix = eo.Protocol, eo.Path
+			hostport = net.JoinHostPort(eo.DomainName, strconv.Itoa(eo.Port))
+			if (scheme == "http" && eo.Port == 80) || (scheme == "https" && eo.Port == 443) {
+				hostport = eo.DomainName
+			}
+			custom, _ = eo.CustomHeaders.ToHTTPHeader()
+		}
+	} else {
+		header = vr.header.Clone()
+	}
+	removeHopHeaders(header)
+	// Client-sent forwarding headers other than X-Forwarded-For are not trusted (Rewrite
+	// semantics); X-Forwarded-For gets the peer appended, as CloudFront does.
+	delete(header, "Forwarded")
+	delete(header, "X-Forwarded-Host")
+	delete(header, "X-Forwarded-Proto")
+	if prior := header["X-Forwarded-For"]; len(prior) > 0 {
+		header["X-Forwarded-For"] = []string{strings.Join(prior, ", ") + ", " + vr.ip}
+	} else {
+		header["X-Forwarded-For"] = []string{vr.ip}
+	}
+	header["Via"] = append(header["Via"], "1.1 hookfront")
+	header["X-Hookfront-Request-Id"] = []string{tx.id}
+	for k, v := range custom {
+		header[k] = v
+	}
+	if stale != nil {
+		// Revalidate our copy: these validators replace any the viewer sent.
+		delete(header, "If-None-Match")
+		delete(header, "If-Modified-Since")
+		if etag := stale.Header.Get("Etag"); etag != "" {
+			header["If-None-Match"] = []string{etag}
+		}
+		if lm := stale.Header.Get("Last-Modified"); lm != "" {
+			header["If-Modified-Since"] = []string{lm}
+		}
+	}
+	if _, ok := header["User-Agent"]; !ok {
+		header["User-Agent"] = nil // keep Go from adding its own
+	}
+	u := &url.URL{Scheme: scheme, Host: hostport, RawQuery: query}
+	raw := prefix + uri
+	if strings.IndexByte(raw, '%') >= 0 {
+		if p, err := url.PathUnescape(raw); err == nil {
+			u.Path, u.RawPath = p, raw
+		} else {
+			u.Path = raw
+		}
+	} else {
+		u.Path = raw
+	}
+	req := (&http.Request{
+		Method:     vr.method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     header,
+		Host:       hostport,
+	}).WithContext(ctx)
+	if vr.body != nil {
+		req.Body = io.NopCloser(vr.body) // the server owns and closes the viewer's body
+		req.ContentLength = vr.bodyLen
+	}
+	return req
+}

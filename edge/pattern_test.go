@@ -1,0 +1,54 @@
+package edge
+
+import "testing"
+
+func TestPatternMatch(t *testing.T) {
+	cases := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"*", "/anything/at/all", true},
+		{"/images/*.jpg", "/images/a.jpg", true},
+		{"images/*.jpg", "/images/sub/dir/a.jpg", true}, // * crosses slashes; leading / optional
+		{"/images/*.jpg", "/images/a.JPG", false},       // case-sensitive
+		{"/a??.jpg", "/ant.jpg", true},
+		{"/a??.jpg", "/an.jpg", false},
+		{"*.doc*", "/x.doc", true},
+		{"*.doc*", "/x.docx", true},
+		{"*.doc?", "/x.doc", false},
+		{"/api/*", "/api/", true},
+		{"/api/*", "/api", false},
+		{"/exact", "/exact", true},
+		{"/exact", "/exact/more", false},
+	}
+	for _, c := range cases {
+		p, err := ParsePattern(c.pattern)
+		if err != nil {
+			t.Fatalf("%s: %v", c.pattern, err)
+		}
+		if got := p.Match(c.path); got != c.want {
+			t.Errorf("%q matches %q = %v, want %v", c.pattern, c.path, got, c.want)
+		}
+	}
+}
+
+func TestPatternRejects(t *testing.T) {
+	for _, bad := range []string{"", "/a b", "/a#b", "/ä", string(make([]byte, 256))} {
+		if _, err := ParsePattern(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func BenchmarkBehaviorMatch(b *testing.B) {
+	var bs []*Behavior
+	for _, s := range []string{"/api/*", "/static/*.js", "*.jpg", "/images/*", "*"} {
+		p, _ := ParsePattern(s)
+		bs = append(bs, &Behavior{Pattern: p})
+	}
+	d := &Distribution{Behaviors: bs}
+	b.ReportAllocs()
+	for b.Loop() {
+		d.match("/images/2024/summer/beach.png")
+	}
+}
