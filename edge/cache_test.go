@@ -28,7 +28,7 @@ func TestCacheHitMissAndAge(t *testing.T) {
 		t.Fatalf("hit body %q age %q", r.body, r.header.Get("Age"))
 	}
 	expect(t, get(t, ts.URL+"/a?x=2"), 200, xMiss) // the whole query string is in the key
-	h := do(t, "HEAD", ts.URL+"/a?x=1")             // HEAD is served from the GET entry
+	h := do(t, "HEAD", ts.URL+"/a?x=1")            // HEAD is served from the GET entry
 	expect(t, h, 200, xHit)
 	if h.body != "" || o.hits.Load() != 2 {
 		t.Fatalf("HEAD body %q, origin hits %d", h.body, o.hits.Load())
