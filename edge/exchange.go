@@ -3,7 +3,6 @@ package edge
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/binary"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,9 +61,7 @@ func newIDPrefix() string {
 }
 
 func newRequestID() string {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], idCounter.Add(1))
-	return idPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return idPrefix + strconv.FormatUint(idCounter.Add(1), 36)
 }
 
 // clientIP is the viewer's address without the port.

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hookfront/hookfront/edge"
+	"github.com/hookfront/hookfront/errorpages"
+)
+
+// Distribution builds the edge's view of the config, with page files read into memory.
+func (c *Config) Distribution() (*edge.Distribution, error) {
+	d := &edge.Distribution{DomainName: c.DomainName, ID: c.DistributionID}
+	origins := map[string]*edge.Origin{}
+	for _, o := range c.Origins {
+		u, err := url.Parse(o.URL)
+		if err != nil {
+			return nil, fmt.Errorf("origin %s: %w", o.ID, err)
+		}
+		h := http.Header{}
+		for k, v := range o.CustomHeaders {
+			h.Set(k, v)
+		}
+		eo := &edge.Origin{ID: o.ID, URL: u, ConnectionAttempts: o.ConnectionAttempts,
+			ConnectionTimeout: o.ConnectionTimeout.Duration, ResponseTimeout: o.ResponseTimeout.Duration,
+			KeepaliveTimeout: o.KeepaliveTimeout.Duration, CustomHeaders: h}
+		origins[o.ID] = eo
+		d.Origins = append(d.Origins, eo)
+	}
+	pages := &errorpages.Set{Groups: map[string]*errorpages.GroupPages{}}
+	var err error
+	if pages.Distribution, err = c.pageList(c.ErrorPages); err != nil {
+		return nil, err
+	}
+	for _, g := range c.OriginGroups {
+		eg := &edge.Group{ID: g.ID, Members: []*edge.Origin{origins[g.Primary], origins[g.Secondary]}, FailoverOn: map[int]bool{}}
+		for _, code := range g.FailoverStatusCodes {
+			eg.FailoverOn[code] = true
+		}
+		d.Groups = append(d.Groups, eg)
+		gp := &errorpages.GroupPages{}
+		if gp.Primary, err = c.pageList(g.ErrorPages.Primary); err != nil {
+			return nil, err
+		}
+		if gp.Secondary, err = c.pageList(g.ErrorPages.Secondary); err != nil {
+			return nil, err
+		}
+		pages.Groups[g.ID] = gp
+	}
+	d.Pages = pages
+	for _, b := range c.Behaviors {
+		p, err := edge.ParsePattern(b.PathPattern)
+		if err != nil {
+			return nil, err
+		}
+		d.Behaviors = append(d.Behaviors, &edge.Behavior{
+			Pattern: p, Target: b.Target, AllowedMethods: b.AllowedMethods, CachedMethods: b.CachedMethods,
+			TTL:         edge.TTL{Min: b.TTL.Min.Duration, Default: b.TTL.Default.Duration, Max: b.TTL.Max.Duration},
+			IncludeBody: b.IncludeBody,
+		})
+	}
+	k := c.Cache.Key
+	d.CacheKey = edge.CacheKeyPolicy{QueryStrings: k.QueryStrings.Mode, QueryNames: k.QueryStrings.Names, Headers: k.Headers, Cookies: k.Cookies}
+	return d, nil
+}
+
+func (c *Config) pageList(list []ErrorPage) (errorpages.List, error) {
+	out := errorpages.List{}
+	for _, p := range list {
+		ep := &errorpages.Page{Status: p.Status, File: p.Page, Path: p.PagePath, ResponseCode: p.ResponseCode,
+			CacheTTL: p.CacheTTL.Duration, HasTTL: p.CacheTTL.Set}
+		if err := ep.Load(c.Dir); err != nil {
+			return nil, err
+		}
+		out[p.Status] = ep
+	}
+	return out, nil
+}
+
+// HookBindings lists, per behavior id (its path pattern), the hook file bound to each trigger.
+func (c *Config) HookBindings() map[string]map[string]HookBinding {
+	out := map[string]map[string]HookBinding{}
+	for _, b := range c.Behaviors {
+		if len(b.Hooks) == 0 {
+			continue
+		}
+		p, _ := edge.ParsePattern(b.PathPattern)
+		out[p.String()] = b.Hooks
+	}
+	return out
+}
+
+// Describe is a one-line summary for start-up logs.
+func (c *Config) Describe() string {
+	var parts []string
+	parts = append(parts, fmt.Sprintf("%d origin(s)", len(c.Origins)), fmt.Sprintf("%d group(s)", len(c.OriginGroups)), fmt.Sprintf("%d behavior(s)", len(c.Behaviors)))
+	return strings.Join(parts, ", ")
+}

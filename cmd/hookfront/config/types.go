@@ -1,0 +1,203 @@
+// Package config reads hookfront's YAML (or JSON) config into typed values, with defaults and
+// strict validation. Every problem is reported with the file, the line and the field.
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// File is the config file's shape.
+type File struct {
+	Listen         string         `yaml:"listen"`
+	HooksDir       string         `yaml:"hooks_dir"`
+	DomainName     string         `yaml:"domain_name"`
+	DistributionID string         `yaml:"distribution_id"`
+	Origins        []Origin       `yaml:"origins"`
+	OriginGroups   []OriginGroup  `yaml:"origin_groups"`
+	ErrorPages     []ErrorPage    `yaml:"error_pages"`
+	Behaviors      []Behavior     `yaml:"behaviors"`
+	Cache          Cache          `yaml:"cache"`
+	HookTimeouts   HookTimeouts   `yaml:"hook_timeouts"`
+	Server         ServerSettings `yaml:"server"`
+}
+
+// Origin is one entry of origins.
+type Origin struct {
+	ID                 string            `yaml:"id"`
+	URL                string            `yaml:"url"`
+	ConnectionAttempts int               `yaml:"connection_attempts"`
+	ConnectionTimeout  Duration          `yaml:"connection_timeout"`
+	ResponseTimeout    Duration          `yaml:"response_timeout"`
+	KeepaliveTimeout   Duration          `yaml:"keepalive_timeout"`
+	CustomHeaders      map[string]string `yaml:"custom_headers"`
+}
+
+// OriginGroup is one entry of origin_groups.
+type OriginGroup struct {
+	ID                  string         `yaml:"id"`
+	Primary             string         `yaml:"primary"`
+	Secondary           string         `yaml:"secondary"`
+	FailoverStatusCodes []int          `yaml:"failover_status_codes"`
+	ErrorPages          GroupErrorPage `yaml:"error_pages"`
+}
+
+// GroupErrorPage holds a group's pages by role.
+type GroupErrorPage struct {
+	Primary   []ErrorPage `yaml:"primary"`
+	Secondary []ErrorPage `yaml:"secondary"`
+}
+
+// ErrorPage is a custom error response.
+type ErrorPage struct {
+	Status       int      `yaml:"status"`
+	Page         string   `yaml:"page"`
+	PagePath     string   `yaml:"page_path"`
+	ResponseCode int      `yaml:"response_code"`
+	CacheTTL     Duration `yaml:"cache_ttl"`
+}
+
+// Behavior is a cache behavior.
+type Behavior struct {
+	PathPattern    string                 `yaml:"path_pattern"`
+	Target         string                 `yaml:"target"`
+	AllowedMethods []string               `yaml:"allowed_methods"`
+	CachedMethods  []string               `yaml:"cached_methods"`
+	TTL            TTL                    `yaml:"ttl"`
+	IncludeBody    bool                   `yaml:"include_body"`
+	Hooks          map[string]HookBinding `yaml:"hooks"`
+}
+
+// TTL is a behavior's min/default/max.
+type TTL struct {
+	Min     Duration `yaml:"min"`
+	Default Duration `yaml:"default"`
+	Max     Duration `yaml:"max"`
+}
+
+// HookBinding binds a hook file to a trigger: a file name, or {file, handler}.
+type HookBinding struct {
+	File    string `yaml:"file"`
+	Handler string `yaml:"handler"`
+}
+
+// UnmarshalYAML accepts the short form "file.js" as well as the mapping.
+func (h *HookBinding) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		h.File = n.Value
+		return nil
+	}
+	type plain HookBinding
+	return n.Decode((*plain)(h))
+}
+
+// Cache is the cache section.
+type Cache struct {
+	MaxSize   ByteSize `yaml:"max_size"`
+	MaxObject ByteSize `yaml:"max_object"`
+	Key       CacheKey `yaml:"key"`
+}
+
+// CacheKey says what goes into the cache key besides host and path.
+type CacheKey struct {
+	QueryStrings QueryStrings `yaml:"query_strings"`
+	Headers      []string     `yaml:"headers"`
+	Cookies      []string     `yaml:"cookies"`
+}
+
+// QueryStrings is "all", "none", or a list of parameter names.
+type QueryStrings struct {
+	Mode  string // all, none or include
+	Names []string
+}
+
+// UnmarshalYAML reads the scalar or list form.
+func (q *QueryStrings) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.SequenceNode {
+		q.Mode = "include"
+		return n.Decode(&q.Names)
+	}
+	switch n.Value {
+	case "all", "none":
+		q.Mode = n.Value
+		return nil
+	}
+	return typeErr(n, "query_strings must be all, none or a list of names, not %q", n.Value)
+}
+
+// HookTimeouts are the per-call limits of hooks.
+type HookTimeouts struct {
+	Viewer Duration `yaml:"viewer"`
+	Origin Duration `yaml:"origin"`
+}
+
+// ServerSettings tune the listening HTTP server.
+type ServerSettings struct {
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	IdleTimeout       Duration `yaml:"idle_timeout"`
+	MaxHeaderBytes    ByteSize `yaml:"max_header_bytes"`
+	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`
+}
+
+// Duration is a time.Duration written as "10s", "1m30s" or a number of seconds.
+type Duration struct {
+	time.Duration
+	Set bool // written in the file (tells an explicit 0 from a default)
+}
+
+// UnmarshalYAML parses the duration.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if secs, err := strconv.ParseFloat(n.Value, 64); err == nil {
+		d.Duration, d.Set = time.Duration(secs*float64(time.Second)), true
+		return nil
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return typeErr(n, "%q is not a duration (write 10s, 500ms, 1h)", n.Value)
+	}
+	d.Duration, d.Set = v, true
+	return nil
+}
+
+// ByteSize is a size written as "256MB", "64KiB" or a number of bytes. KB, MB and GB are
+// binary (1024-based), as in most proxies' configs.
+type ByteSize int64
+
+// UnmarshalYAML parses the size.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseByteSize(n.Value)
+	if err != nil {
+		return typeErr(n, "%v", err)
+	}
+	*b = ByteSize(v)
+	return nil
+}
+
+// ParseByteSize parses "256MB", "1GiB", "512k", "1024".
+func ParseByteSize(s string) (int64, error) {
+	t := strings.TrimSpace(strings.ToUpper(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size (write 256MB, 64KB or a number of bytes)", s)
+	}
+	return n * mult, nil
+}
+
+// typeErr is a decoding error that yaml collects with the others instead of stopping at it.
+func typeErr(n *yaml.Node, format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, args...)}}
+}

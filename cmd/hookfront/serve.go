@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/hookfront/hookfront/cmd/hookfront/config"
+	"github.com/hookfront/hookfront/edge"
+)
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfgPath = fs.String("config", "", "config file (YAML or JSON)")
+		fc      config.FlagConfig
+		lf      logFlags
+	)
+	fs.StringVar(&fc.Listen, "listen", "", "address to listen on (overrides the config; default "+config.DefaultListen+")")
+	fs.StringVar(&fc.Origin, "origin", "", "origin URL, when there is no config file")
+	fs.StringVar(&fc.Secondary, "secondary", "", "secondary origin URL: makes an origin group with --origin as primary")
+	fs.StringVar(&fc.HooksDir, "hooks", "", "hooks folder, when there is no config file")
+	fs.StringVar(&fc.FailoverCodes, "failover-codes", "", "statuses that fail over to --secondary (default 500,502,503,504)")
+	fs.StringVar(&lf.format, "log-format", "text", "log format: text or json")
+	fs.StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := lf.logger(stderr)
+	if err != nil {
+		return err
+	}
+	var cfg *config.Config
+	switch {
+	case *cfgPath != "" && (fc.Origin != "" || fc.Secondary != "" || fc.HooksDir != ""):
+		return usageError{"--config cannot be combined with --origin, --secondary or --hooks"}
+	case *cfgPath != "":
+		if cfg, err = config.Load(*cfgPath); err != nil {
+			return err
+		}
+		if fc.Listen != "" {
+			cfg.Listen = fc.Listen
+		}
+	case fc.Origin != "":
+		if cfg, err = config.FromFlags(fc); err != nil {
+			return err
+		}
+	default:
+		return usageError{"give --config FILE, or --origin URL"}
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("config", "problem", w.String())
+	}
+	return serve(ctx, cfg, log, nil)
+}
+
+// serve runs the edge for cfg until ctx ends, then drains in-flight requests (bounded by the
+// shutdown timeout). ready, when not nil, is told the address once it listens.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(addr string)) error {
+	d, err := cfg.Distribution()
+	if err != nil {
+		return err
+	}
+	srv, err := edge.NewServer(d, edge.Options{Logger: log, CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject)})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout.Duration,
+		IdleTimeout:       cfg.Server.IdleTimeout.Duration,
+		MaxHeaderBytes:    int(cfg.Server.MaxHeaderBytes),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	log.Info("listening", "addr", "http://"+l.Addr().String(), "config", cfg.Path, "distribution", cfg.Describe())
+	if ready != nil {
+		ready(l.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "drain_timeout", cfg.Server.ShutdownTimeout.Duration)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutting down: %w", err)
+	} else if err != nil {
+		log.Warn("requests still running after the drain timeout were cut off", "timeout", cfg.Server.ShutdownTimeout.Duration)
+		_ = hs.Close()
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/hookfront/hookfront/cmd/hookfront/config"
+)
+
+// errReported means the problems were printed already; the exit code is 1.
+var errReported = errors.New("the config has problems")
+
+func validateCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (YAML or JSON)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cfgPath == "" {
+		return usageError{"give --config FILE"}
+	}
+	cfg, err := config.Load(*cfgPath)
+	var problems config.Errors
+	if errors.As(err, &problems) {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, "error:", p)
+		}
+		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(problems), *cfgPath)
+		return errReported
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if _, err := cfg.Distribution(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: OK (%s)\n", *cfgPath, cfg.Describe())
+	return nil
+}
