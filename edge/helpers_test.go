@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -149,5 +150,41 @@ func expect(t *testing.T, r result, status int, xcache string) {
 	}
 	if xcache != "" && r.header.Get("X-Cache") != xcache {
 		t.Fatalf("x-cache = %q, want %q", r.header.Get("X-Cache"), xcache)
+	}
+}
+
+// logSink is a slog handler that hands each access-log record to the test as it is written,
+// so that a test can wait for a request to be completely handled.
+type logSink struct {
+	records chan map[string]string
+}
+
+func newLogSink() *logSink { return &logSink{records: make(chan map[string]string, 100)} }
+
+func (l *logSink) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logSink) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logSink) WithGroup(string) slog.Handler            { return l }
+func (l *logSink) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "request" {
+		return nil
+	}
+	m := map[string]string{}
+	r.Attrs(func(a slog.Attr) bool {
+		m[a.Key] = a.Value.String()
+		return true
+	})
+	l.records <- m
+	return nil
+}
+
+// next waits (bounded) for the next access-log record.
+func (l *logSink) next(t *testing.T) map[string]string {
+	t.Helper()
+	select {
+	case m := <-l.records:
+		return m
+	case <-time.After(10 * time.Second):
+		t.Fatal("no access-log line within 10s")
+		return nil
 	}
 }
