@@ -1,0 +1,274 @@
+package jsruntime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// Call is one handler invocation, Lambda style: handler(event, context, callback).
+type Call struct {
+	Entry        string        // the hook file, relative to the hooks folder
+	Export       string        // the handler's export name; "" means "handler"
+	Event        any           // plain Go data (see ToJS)
+	Timeout      time.Duration // 0 means Options.DefaultTimeout
+	FunctionName string        // context.functionName
+	RequestID    string        // context.awsRequestId
+	LogAttrs     []slog.Attr   // tags for console lines of this call
+	// JSON asks for the result as JSON text produced by JSON.stringify in the runtime (exactly
+	// what Lambda serialises), instead of plain Go data.
+	JSON bool
+}
+
+// callState is what the runtime's shared callback and context functions read.
+type callState struct {
+	deadline    time.Time
+	attrs       []slog.Attr
+	settled     bool
+	viaCallback bool
+	cbErr       goja.Value
+	cbRes       goja.Value
+}
+
+// handler returns the exported function of entry, loading the module on first use.
+func (v *vm) handler(entry, export string) (goja.Callable, error) {
+	key := entry + "#" + export
+	if fn, ok := v.handlers[key]; ok {
+		return fn, nil
+	}
+	m, err := v.loadModule("/" + entry)
+	if err != nil {
+		return nil, v.scriptError(err)
+	}
+	if m == nil {
+		return nil, &ScriptError{File: entry, Message: "hook file not found"}
+	}
+	exp := m.Get("exports")
+	var h goja.Value
+	if o, ok := exp.(*goja.Object); ok {
+		h = o.Get(export)
+		if h == nil && export == "handler" {
+			// export default function (ESM) arrives as exports.default.
+			if d, ok := o.Get("default").(*goja.Object); ok {
+				if _, isFn := goja.AssertFunction(d); isFn {
+					h = d
+				} else {
+					h = d.Get("handler")
+				}
+			}
+		}
+	}
+	if h == nil || goja.IsUndefined(h) {
+		return nil, &ScriptError{File: entry, Message: fmt.Sprintf("the file does not export %q (write exports.%s = async (event) => { ... })", export, export)}
+	}
+	fn, ok := goja.AssertFunction(h)
+	if !ok {
+		return nil, &ScriptError{File: entry, Message: fmt.Sprintf("export %q is a %s, not a function", export, h.ExportType())}
+	}
+	v.handlers[key] = fn
+	return fn, nil
+}
+
+// invoke runs one call on this runtime. It recovers Go panics (the runtime must then be dropped:
+// discard reports that), and always leaves the runtime without a pending interrupt.
+func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discard bool) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = v.b.opt.DefaultTimeout
+	}
+	st := &callState{deadline: time.Now().Add(timeout), attrs: c.LogAttrs}
+	v.cur = st
+	v.watchdog.Reset(timeout)
+	defer func() {
+		if !v.watchdog.Stop() {
+			<-v.fired // the interrupt has been delivered; now it can be cleared safely
+		}
+		v.rt.ClearInterrupt()
+		v.timers = v.timers[:0]
+		v.cur = nil
+		if r := recover(); r != nil {
+			result, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
+		}
+	}()
+	result, err = v.run(ctx, c, st)
+	return result, err, false
+}
+
+func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
+	export := c.Export
+	if export == "" {
+		export = "handler"
+	}
+	fn, err := v.handler(c.Entry, export)
+	if err != nil {
+		return nil, err
+	}
+	rt := v.rt
+	event := ToJS(rt, c.Event)
+	lctx := rt.NewObject()
+	_ = lctx.Set("functionName", c.FunctionName)
+	_ = lctx.Set("functionVersion", "$LATEST")
+	_ = lctx.Set("awsRequestId", c.RequestID)
+	_ = lctx.Set("memoryLimitInMB", "128")
+	_ = lctx.Set("callbackWaitsForEmptyEventLoop", true)
+	_ = lctx.Set("getRemainingTimeInMillis", v.getRemaining)
+
+	ret, err := fn(goja.Undefined(), event, lctx, v.callback)
+	if err != nil {
+		return nil, v.scriptError(err)
+	}
+	value, err := v.settle(ctx, st, ret)
+	if err != nil {
+		return nil, err
+	}
+	if c.JSON {
+		s, err := v.stringify(goja.Undefined(), value)
+		if err != nil {
+			return nil, v.scriptError(err)
+		}
+		if goja.IsUndefined(s) {
+			return "null", nil
+		}
+		return s.String(), nil
+	}
+	return FromJS(rt, value), nil
+}
+
+// settle finds the call's result: whichever came first of the callback, the returned promise or
+// the returned value. A pending promise or a missing callback is driven by the mini event loop.
+func (v *vm) settle(ctx context.Context, st *callState, ret goja.Value) (goja.Value, error) {
+	var promise *goja.Promise
+	if o, ok := ret.(*goja.Object); ok {
+		promise, _ = o.Export().(*goja.Promise)
+	}
+	for {
+		if st.viaCallback {
+			if !goja.IsUndefined(st.cbErr) && !goja.IsNull(st.cbErr) {
+				return nil, v.thrown(st.cbErr)
+			}
+			return st.cbRes, nil
+		}
+		if promise != nil {
+			switch promise.State() {
+			case goja.PromiseStateFulfilled:
+				st.settled = true
+				return promise.Result(), nil
+			case goja.PromiseStateRejected:
+				st.settled = true
+				return nil, v.thrown(promise.Result())
+			}
+		} else if ret != nil && !goja.IsUndefined(ret) {
+			st.settled = true
+			return ret, nil
+		}
+		ran, err := v.runNextTimer(ctx)
+		switch {
+		case err != nil:
+			return nil, v.scriptError(err)
+		case !ran && promise == nil:
+			// Returned nothing and nothing is scheduled that could call the callback: as Lambda
+			// ends the invocation when the event loop is empty, the result is undefined.
+			st.settled = true
+			return goja.Undefined(), nil
+		case !ran:
+			return nil, ErrNoResult
+		}
+	}
+}
+
+// scriptError converts what a call failed with into our error types.
+func (v *vm) scriptError(err error) error {
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		if e, ok := ie.Value().(error); ok {
+			return e
+		}
+		return ErrTimeout
+	}
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		return ErrStackOverflow
+	}
+	if errors.Is(err, ErrTimeout) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var ex *goja.Exception
+	if errors.As(err, &ex) {
+		se := v.thrown(ex.Value()).(*ScriptError)
+		for _, f := range ex.Stack() {
+			if f.SrcName() != "" && !strings.HasPrefix(f.SrcName(), "node:") {
+				p := f.Position()
+				se.File, se.Line, se.Col = v.userPos(p.Filename, p.Line, p.Column)
+				break
+			}
+		}
+		return se
+	}
+	var se *ScriptError
+	if errors.As(err, &se) {
+		return se
+	}
+	return &ScriptError{Message: err.Error()}
+}
+
+// thrown describes a thrown or rejected value (an Error, or anything else).
+func (v *vm) thrown(val goja.Value) error {
+	se := &ScriptError{}
+	if val == nil || goja.IsUndefined(val) || goja.IsNull(val) {
+		se.Message = "the handler failed with " + fmt.Sprint(val)
+		return se
+	}
+	if o, ok := val.(*goja.Object); ok {
+		if st := o.Get("stack"); st != nil && !goja.IsUndefined(st) {
+			se.Stack = st.String()
+			se.File, se.Line, se.Col = v.stackPos(se.Stack)
+		}
+		name, msg := o.Get("name"), o.Get("message")
+		if msg != nil && !goja.IsUndefined(msg) {
+			n := "Error"
+			if name != nil && !goja.IsUndefined(name) {
+				n = name.String()
+			}
+			se.Message = n + ": " + msg.String()
+			return se
+		}
+	}
+	se.Message = v.inspect(val)
+	return se
+}
+
+// userPos turns a runtime position into one in the user's file: source-mapped columns are
+// 0-based, and on line 1 of a plain file the CommonJS wrapper shifts columns.
+func (v *vm) userPos(file string, line, col int) (string, int, int) {
+	file = strings.TrimPrefix(file, "/")
+	switch {
+	case v.b.mapped[file]:
+		col++
+	case line == 1:
+		col -= len(wrapPrefix)
+	}
+	return file, line, col
+}
+
+var stackFrame = regexp.MustCompile(`at (?:.*? \()?/?([^\s():]+):(\d+):(\d+)`)
+
+// stackPos finds the first user frame in an Error's stack text.
+func (v *vm) stackPos(stack string) (string, int, int) {
+	for _, m := range stackFrame.FindAllStringSubmatch(stack, -1) {
+		if strings.HasPrefix(m[1], "node:") {
+			continue
+		}
+		line, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
+		return v.userPos(m[1], line, col)
+	}
+	return "", 0, 0
+}

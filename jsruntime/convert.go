@@ -1,0 +1,149 @@
+package jsruntime
+
+import (
+	"math"
+	"sort"
+
+	"github.com/dop251/goja"
+)
+
+// Object is a JavaScript object with its keys in a fixed order, so that events are built the
+// same way every time.
+type Object struct {
+	Keys   []string
+	Values map[string]any
+}
+
+// NewObject returns an empty ordered object with room for n keys.
+func NewObject(n int) *Object {
+	return &Object{Keys: make([]string, 0, n), Values: make(map[string]any, n)}
+}
+
+// Set adds or replaces a key (a new key goes last).
+func (o *Object) Set(k string, v any) *Object {
+	if _, ok := o.Values[k]; !ok {
+		o.Keys = append(o.Keys, k)
+	}
+	o.Values[k] = v
+	return o
+}
+
+// ToJS builds native JavaScript values from plain Go data: nil, bool, string, numbers, *Object,
+// map[string]any (keys sorted), []any and []string. Native objects (not wrappers of Go maps) give
+// hooks normal JavaScript semantics.
+func ToJS(rt *goja.Runtime, v any) goja.Value {
+	switch x := v.(type) {
+	case nil:
+		return goja.Null()
+	case goja.Value:
+		return x
+	case string:
+		return rt.ToValue(x)
+	case bool, int, int64, float64:
+		return rt.ToValue(x)
+	case *Object:
+		o := rt.NewObject()
+		for _, k := range x.Keys {
+			_ = o.Set(k, ToJS(rt, x.Values[k]))
+		}
+		return o
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		o := rt.NewObject()
+		for _, k := range keys {
+			_ = o.Set(k, ToJS(rt, x[k]))
+		}
+		return o
+	case []any:
+		items := make([]any, len(x))
+		for i, e := range x {
+			items[i] = ToJS(rt, e)
+		}
+		return rt.NewArray(items...)
+	case []string:
+		items := make([]any, len(x))
+		for i, e := range x {
+			items[i] = e
+		}
+		return rt.NewArray(items...)
+	}
+	return rt.ToValue(v)
+}
+
+// FromJS reads a result as JSON.stringify would see it: objects become map[string]any, arrays
+// []any, numbers float64 (int64 when whole), and functions and undefined members are left out.
+// toJSON methods (Date, Buffer) are honoured. undefined and null become nil.
+func FromJS(rt *goja.Runtime, v goja.Value) any {
+	return fromJS(rt, v, 0)
+}
+
+const maxDepth = 64
+
+func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) || depth > maxDepth {
+		return nil
+	}
+	o, ok := v.(*goja.Object)
+	if !ok {
+		switch x := v.Export().(type) {
+		case int64:
+			return x
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil
+			}
+			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+				return int64(x)
+			}
+			return x
+		default:
+			return x
+		}
+	}
+	if _, isFn := goja.AssertFunction(o); isFn {
+		return nil
+	}
+	if tj, ok := goja.AssertFunction(o.Get("toJSON")); ok {
+		r, err := tj(o)
+		if err == nil {
+			return fromJS(rt, r, depth+1)
+		}
+	}
+	switch o.ClassName() {
+	case "Array":
+		n := int(o.Get("length").ToInteger())
+		out := make([]any, n)
+		for i := 0; i < n; i++ {
+			out[i] = fromJS(rt, o.Get(itoa(i)), depth+1)
+		}
+		return out
+	case "String", "Number", "Boolean":
+		return o.Export()
+	}
+	keys := o.Keys()
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		val := o.Get(k)
+		if val == nil || goja.IsUndefined(val) {
+			continue
+		}
+		if vo, ok := val.(*goja.Object); ok {
+			if _, isFn := goja.AssertFunction(vo); isFn {
+				continue
+			}
+		}
+		out[k] = fromJS(rt, val, depth+1)
+	}
+	return out
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
