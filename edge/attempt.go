@@ -85,6 +85,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		if hasReq || hasResp {
 			ev = vr.event().Clone() // every attempt starts from the same viewer request
 			ev.Origin = originEvent(m)
+			ev.Body = vr.eventBody(event.OriginRequest)
 		}
 		if hasReq {
 			out, gen, err := tx.hooks.Request(ctx, b.ID(), event.OriginRequest, tx.config(event.OriginRequest), ev)

@@ -1,7 +1,9 @@
 package edge
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
@@ -22,6 +24,7 @@ type viewerRequest struct {
 	header   http.Header
 	body     io.ReadCloser
 	bodyLen  int64
+	prefix   []byte // the first bytes of the body, read for hooks when the behavior includes it
 	ip       string
 	ev       *event.Request // built on first use by a hook
 }
@@ -42,6 +45,34 @@ func newViewerRequest(r *http.Request) *viewerRequest {
 	return vr
 }
 
+// readPrefix reads up to the origin triggers' body limit for hooks (include_body); the origin
+// still gets the whole body: what was read, then the rest.
+func (vr *viewerRequest) readPrefix() error {
+	if vr.body == nil || vr.prefix != nil {
+		return nil
+	}
+	buf, err := io.ReadAll(io.LimitReader(vr.body, event.OriginBodyLimit+1))
+	if err != nil {
+		return err
+	}
+	vr.prefix = buf
+	vr.body = readCloser{io.MultiReader(bytes.NewReader(buf), vr.body), vr.body}
+	return nil
+}
+
+// eventBody is request.body for trigger t: base64, cut at the trigger's limit.
+func (vr *viewerRequest) eventBody(t event.Trigger) *event.Body {
+	if vr.prefix == nil {
+		return nil
+	}
+	data, limit := vr.prefix, event.BodyLimit(t)
+	truncated := len(data) > limit
+	if truncated {
+		data = data[:limit]
+	}
+	return &event.Body{InputTruncated: truncated, Action: "read-only", Encoding: "base64", Data: base64.StdEncoding.EncodeToString(data)}
+}
+
 // event returns the hook view of the request, built once.
 func (vr *viewerRequest) event() *event.Request {
 	if vr.ev == nil {
@@ -51,6 +82,7 @@ func (vr *viewerRequest) event() *event.Request {
 			URI:         vr.uri,
 			QueryString: vr.rawQuery,
 			Headers:     event.FromHTTPHeader(vr.header, vr.host),
+			Body:        vr.eventBody(event.ViewerRequest),
 		}
 	}
 	return vr.ev
@@ -61,6 +93,28 @@ func (vr *viewerRequest) apply(er *event.Request) {
 	vr.ev = er
 	vr.uri, vr.rawQuery = er.URI, er.QueryString
 	vr.header, vr.host = er.Headers.ToHTTPHeader()
+	if b := replacedBody(er); b != nil {
+		vr.setBody(b)
+	}
+}
+
+// setBody makes b the body from now on (a hook replaced it).
+func (vr *viewerRequest) setBody(b []byte) {
+	vr.prefix = b
+	vr.body = io.NopCloser(bytes.NewReader(b))
+	vr.bodyLen = int64(len(b))
+}
+
+// replacedBody is the body a hook put in place ("action": "replace"), nil when it kept it.
+func replacedBody(er *event.Request) []byte {
+	if er.Body == nil || er.Body.Action != "replace" {
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(er.Body.Data)
+	if err != nil || b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 // originEvent is request.origin for an attempt on o.
@@ -156,6 +210,12 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		Header:     header,
 		Host:       hostport,
 	}).WithContext(ctx)
+	if ev != nil {
+		if b := replacedBody(ev); b != nil {
+			req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+			return req
+		}
+	}
 	if vr.body != nil {
 		req.Body = io.NopCloser(vr.body) // the server owns and closes the viewer's body
 		req.ContentLength = vr.bodyLen

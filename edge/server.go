@@ -119,6 +119,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vr := newViewerRequest(r)
+	if tx.b.IncludeBody && (tx.has(event.ViewerRequest) || tx.has(event.OriginRequest)) {
+		if err := vr.readPrefix(); err != nil {
+			s.write(w, tx, s.edgeError(http.StatusBadRequest, "The request body could not be read.", tx))
+			return
+		}
+	}
 	if tx.has(event.ViewerRequest) {
 		out, gen, err := tx.hooks.Request(ctx, tx.b.ID(), event.ViewerRequest, tx.config(event.ViewerRequest), vr.event())
 		if err != nil {

@@ -204,7 +204,7 @@ func (v *vm) scriptError(err error) error {
 	if errors.As(err, &ex) {
 		se := v.thrown(ex.Value()).(*ScriptError)
 		for _, f := range ex.Stack() {
-			if f.SrcName() != "" && !strings.HasPrefix(f.SrcName(), "node:") {
+			if name := f.SrcName(); name != "" && name != "<native>" && !strings.HasPrefix(name, "node:") {
 				p := f.Position()
 				se.File, se.Line, se.Col = v.userPos(p.Filename, p.Line, p.Column)
 				break

@@ -90,10 +90,10 @@ func compileFile(name string, data []byte) (prg *goja.Program, mapped bool, err 
 	}
 	parsed, err := goja.Parse("/"+name, wrapPrefix+code+"\n})", parser.WithSourceMapLoader(noSourceMapFiles))
 	if err != nil {
-		return nil, false, syntaxError(name, err)
+		return nil, false, syntaxError(name, code, err)
 	}
 	if prg, err = goja.CompileAST(parsed, false); err != nil {
-		return nil, false, syntaxError(name, err)
+		return nil, false, syntaxError(name, code, err)
 	}
 	return prg, mapped, nil
 }
@@ -135,19 +135,27 @@ func transform(name, code string) (string, error) {
 
 var posInMessage = regexp.MustCompile(`^(?:\S+?): Line (\d+):(\d+) (.*)$`)
 
-// syntaxError turns a goja compile error into a ScriptError at the user's position.
-func syntaxError(name string, err error) error {
+// syntaxError turns a goja compile error into a ScriptError at the user's position. An error
+// found on the wrapper's closing line means the file ended too early.
+func syntaxError(name, code string, err error) error {
 	msg := err.Error()
 	if ce, ok := err.(*goja.CompilerSyntaxError); ok {
 		msg = ce.Message
 	}
 	e := &ScriptError{File: name, Message: "SyntaxError: " + msg}
+	if i := strings.Index(msg, " (and "); i > 0 && strings.HasSuffix(msg, " more errors)") {
+		msg = msg[:i] // goja appends a count of follow-on errors; the first one is what matters
+	}
 	if m := posInMessage.FindStringSubmatch(msg); m != nil {
 		fmt.Sscan(m[1], &e.Line)
 		fmt.Sscan(m[2], &e.Col)
 		e.Message = "SyntaxError: " + m[3]
 		if e.Line == 1 {
 			e.Col -= len(wrapPrefix)
+		}
+		if lines := strings.Split(code, "\n"); e.Line > len(lines) {
+			e.Line, e.Col = len(lines), len(lines[len(lines)-1])+1
+			e.Message = "SyntaxError: Unexpected end of input"
 		}
 	}
 	e.Message = strings.TrimSpace(e.Message)

@@ -131,7 +131,7 @@ func TestSyntaxErrorsAtLoad(t *testing.T) {
 func TestMissingOrBadHandler(t *testing.T) {
 	p := pool(t, map[string]string{"none.js": `exports.other = 1;`, "notfn.js": `exports.handler = 42;`, "named.js": `exports.main = () => ({ok: true});`})
 	for entry, want := range map[string]string{"none.js": `does not export "handler"`, "notfn.js": `is a int64, not a function`} {
-		if err := p.Check(context.Background(), map[string]string{entry: "handler"}); err == nil || !strings.Contains(err.Error(), want) {
+		if err := p.Check(context.Background(), []Export{{File: entry, Name: "handler"}}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v", entry, err)
 		}
 	}

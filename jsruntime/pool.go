@@ -44,16 +44,19 @@ func (p *Pool) Call(ctx context.Context, c Call) (any, error) {
 	return res, err
 }
 
+// Export names a function a file exports.
+type Export struct{ File, Name string }
+
 // Check loads every entry on one runtime and makes sure it exports a callable handler; it is
 // how a new generation is validated before it serves.
-func (p *Pool) Check(ctx context.Context, handlers map[string]string) error {
+func (p *Pool) Check(ctx context.Context, handlers []Export) error {
 	v, err := p.get(ctx, p.b.opt.DefaultTimeout)
 	if err != nil {
 		return err
 	}
 	defer p.put(v)
 	var problems []error
-	for entry, export := range handlers {
+	for _, h := range handlers {
 		func() {
 			v.watchdog.Reset(p.b.opt.DefaultTimeout) // a module whose top level never ends
 			defer func() {
@@ -62,7 +65,7 @@ func (p *Pool) Check(ctx context.Context, handlers map[string]string) error {
 				}
 				v.rt.ClearInterrupt()
 			}()
-			if _, err := v.handler(entry, export); err != nil {
+			if _, err := v.handler(h.File, h.Name); err != nil {
 				problems = append(problems, err)
 			}
 		}()

@@ -55,7 +55,7 @@ func (v *vm) requireFrom(dir string) goja.Value {
 		exp, err := v.require(dir, name)
 		if err != nil {
 			if me, ok := err.(*moduleError); ok {
-				panic(v.rt.NewGoError(me))
+				panic(v.jsError(me.Error(), "MODULE_NOT_FOUND"))
 			}
 			panic(err) // a goja exception from the module's own code: rethrown as is
 		}
@@ -96,3 +96,16 @@ func (v *vm) require(dir, name string) (goja.Value, error) {
 type moduleError struct{ name, msg string }
 
 func (e *moduleError) Error() string { return "Cannot find module '" + e.name + "': " + e.msg }
+
+// jsError makes a real JavaScript Error (with a stack at the caller), as Node throws.
+func (v *vm) jsError(msg, code string) *goja.Object {
+	ctor, _ := goja.AssertConstructor(v.rt.Get("Error"))
+	o, err := ctor(nil, v.rt.ToValue(msg))
+	if err != nil {
+		panic(err)
+	}
+	if code != "" {
+		_ = o.Set("code", code)
+	}
+	return o
+}

@@ -87,3 +87,18 @@ type Response struct {
 	// Body is a generated or replaced body; nil keeps the origin's body.
 	Body *Body
 }
+
+// Lambda@Edge's body limits (§1.5, §4.5): the request body a hook sees is cut at 40 KB in viewer
+// triggers and 1 MB in origin triggers, and what a hook generates may not be larger.
+const (
+	ViewerBodyLimit = 40 << 10
+	OriginBodyLimit = 1 << 20
+)
+
+// BodyLimit is the body limit of trigger t.
+func BodyLimit(t Trigger) int {
+	if t.IsViewer() {
+		return ViewerBodyLimit
+	}
+	return OriginBodyLimit
+}

@@ -1,0 +1,95 @@
+package hooks
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/jsruntime"
+)
+
+// Timeouts are the per-call limits of viewer and origin hooks.
+type Timeouts struct{ Viewer, Origin time.Duration }
+
+func (t Timeouts) of(tr event.Trigger) time.Duration {
+	if tr.IsViewer() {
+		return t.Viewer
+	}
+	return t.Origin
+}
+
+// Generation is one compiled snapshot of the hooks folder with its bindings and runtime pool.
+// It is immutable: a reload makes a new one, and each request uses one generation throughout.
+type Generation struct {
+	ID       int64
+	Hash     string
+	Files    int
+	bindings Bindings
+	pool     *jsruntime.Pool
+	timeouts Timeouts
+	log      *slog.Logger
+	genAttr  slog.Attr
+}
+
+// Has reports whether a hook is bound to trigger t of the behavior.
+func (g *Generation) Has(behavior string, t event.Trigger) bool {
+	_, ok := g.bindings[behavior][t]
+	return ok
+}
+
+// Bindings returns the generation's bindings (not to be changed).
+func (g *Generation) Bindings() Bindings { return g.bindings }
+
+func (g *Generation) call(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, ev *jsruntime.Object) (Binding, any, error) {
+	b := g.bindings[behavior][t]
+	res, err := g.pool.Call(ctx, jsruntime.Call{
+		Entry: b.File, Export: b.export(), Event: ev, Timeout: g.timeouts.of(t),
+		FunctionName: b.File, RequestID: cfg.RequestID,
+		LogAttrs: []slog.Attr{slog.String("hook", b.File), slog.String("trigger", string(t)), slog.String("id", cfg.RequestID), g.genAttr},
+	})
+	return b, res, err
+}
+
+// Request runs a viewer-request or origin-request hook.
+func (g *Generation) Request(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, r *event.Request) (*event.Request, *event.Response, error) {
+	b, res, err := g.call(ctx, behavior, t, cfg, eventData(cfg, r, nil))
+	if err != nil {
+		return nil, nil, g.fail(t, b, err)
+	}
+	out, gen, err := parseRequestResult(t, res, r)
+	if err != nil {
+		return nil, nil, g.fail(t, b, err)
+	}
+	return out, gen, nil
+}
+
+// Response runs an origin-response or viewer-response hook.
+func (g *Generation) Response(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, r *event.Request, w *event.Response) (*event.Response, error) {
+	b, res, err := g.call(ctx, behavior, t, cfg, eventData(cfg, r, w))
+	if err != nil {
+		return nil, g.fail(t, b, err)
+	}
+	m, ok := res.(map[string]any)
+	if !ok {
+		return nil, g.fail(t, b, invalid("the function returned %s; it must return the response", describe(res)))
+	}
+	out, err := parseResponse(t, m, w)
+	if err != nil {
+		return nil, g.fail(t, b, err)
+	}
+	return out, nil
+}
+
+// fail wraps a hook error with its CloudFront class.
+func (g *Generation) fail(t event.Trigger, b Binding, err error) error {
+	return &Error{Trigger: t, File: b.File, Kind: classify(err), Err: err}
+}
+
+func (g *Generation) String() string {
+	return fmt.Sprintf("generation %d (%d files, %s)", g.ID, g.Files, g.Hash[:min(12, len(g.Hash))])
+}
+
+func genAttr(id int64) slog.Attr { return slog.String("generation", strconv.FormatInt(id, 10)) }
