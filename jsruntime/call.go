@@ -23,8 +23,13 @@ type Call struct {
 	FunctionName string        // context.functionName
 	RequestID    string        // context.awsRequestId
 	LogAttrs     []slog.Attr   // tags for console lines of this call
-	// JSON asks for the result as JSON text produced by JSON.stringify in the runtime (exactly
-	// what Lambda serialises), instead of plain Go data.
+	// EventJSON, when set, is the event as JSON text, parsed by JSON.parse in the runtime so that
+	// it arrives exactly as given (key order, number types); Event is then ignored.
+	EventJSON string
+	// ContextJSON, when set, holds fields laid over the context object.
+	ContextJSON string
+	// JSON asks for the result as JSON text produced by JSON.stringify(result, null, 2) in the
+	// runtime (what Lambda serialises), instead of plain Go data.
 	JSON bool
 }
 
@@ -113,6 +118,11 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 	}
 	rt := v.rt
 	event := ToJS(rt, c.Event)
+	if c.EventJSON != "" {
+		if event, err = v.parseJSON(c.EventJSON, "event"); err != nil {
+			return nil, err
+		}
+	}
 	lctx := rt.NewObject()
 	_ = lctx.Set("functionName", c.FunctionName)
 	_ = lctx.Set("functionVersion", "$LATEST")
@@ -120,6 +130,17 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 	_ = lctx.Set("memoryLimitInMB", "128")
 	_ = lctx.Set("callbackWaitsForEmptyEventLoop", true)
 	_ = lctx.Set("getRemainingTimeInMillis", v.getRemaining)
+	if c.ContextJSON != "" {
+		extra, err := v.parseJSON(c.ContextJSON, "context")
+		if err != nil {
+			return nil, err
+		}
+		if eo, ok := extra.(*goja.Object); ok {
+			for _, k := range eo.Keys() {
+				_ = lctx.Set(k, eo.Get(k))
+			}
+		}
+	}
 
 	ret, err := fn(goja.Undefined(), event, lctx, v.callback)
 	if err != nil {
@@ -130,7 +151,7 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 		return nil, err
 	}
 	if c.JSON {
-		s, err := v.stringify(goja.Undefined(), value)
+		s, err := v.stringify(goja.Undefined(), value, goja.Null(), rt.ToValue(2))
 		if err != nil {
 			return nil, v.scriptError(err)
 		}
@@ -271,4 +292,14 @@ func (v *vm) stackPos(stack string) (string, int, int) {
 		return v.userPos(m[1], line, col)
 	}
 	return "", 0, 0
+}
+
+// parseJSON parses text with the runtime's JSON.parse.
+func (v *vm) parseJSON(text, what string) (goja.Value, error) {
+	parse, _ := goja.AssertFunction(v.rt.Get("JSON").ToObject(v.rt).Get("parse"))
+	val, err := parse(goja.Undefined(), v.rt.ToValue(text))
+	if err != nil {
+		return nil, &ScriptError{Message: "the " + what + " is not valid JSON: " + v.scriptError(err).Error()}
+	}
+	return val, nil
 }

@@ -22,6 +22,7 @@ Usage:
   hookfront serve --config FILE [--listen ADDR]
   hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504]
   hookfront validate --config FILE
+  hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s]
   hookfront demo [--listen ADDR]
   hookfront version
 
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = validateCmd(args[1:], stdout, stderr)
 	case "demo":
 		err = demoCmd(ctx, args[1:], stdout, stderr)
+	case "invoke":
+		err = invokeCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "hookfront", version)
 	case "help", "-h", "--help":

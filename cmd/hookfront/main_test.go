@@ -103,6 +103,18 @@ func (p *proc) logs() string {
 	return p.stderr.String()
 }
 
+// waitLog waits (bounded) until the process has logged want.
+func (p *proc) waitLog(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(p.logs(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log within 10s:\n%s", want, p.logs())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 func (p *proc) out() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -178,9 +190,8 @@ behaviors:
 		t.Fatalf("%d %q %v", resp.StatusCode, body, resp.Header)
 	}
 	// The access log line names every attempt and why the next member was tried.
-	if !strings.Contains(p.logs(), `attempts="p 503`) || !strings.Contains(p.logs(), "(failover: status 503), s 200") {
-		t.Fatalf("access log lacks the attempts:\n%s", p.logs())
-	}
+	p.waitLog(t, `attempts="p 503`)
+	p.waitLog(t, "(failover: status 503), s 200")
 
 	slow := make(chan string, 1)
 	go func() {
@@ -217,9 +228,7 @@ func TestServeZeroConfig(t *testing.T) {
 	if body != "hi" || resp.Header.Get("X-Cache") != "Hit from hookfront" {
 		t.Fatalf("%q %v", body, resp.Header)
 	}
-	if !strings.Contains(p.logs(), `"msg":"request"`) {
-		t.Fatalf("json access log missing:\n%s", p.logs())
-	}
+	p.waitLog(t, `"msg":"request"`)
 	if err := p.stop(t); err != nil {
 		t.Fatal(err)
 	}
@@ -308,5 +317,103 @@ func TestUsageErrors(t *testing.T) {
 	}
 	if out, _, code := runBinary(t, "version"); code != 0 || !strings.HasPrefix(out, "hookfront ") {
 		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+func TestServeZeroConfigHooksFireOnEveryAttempt(t *testing.T) {
+	primary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer primary.Close()
+	secondary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		fmt.Fprint(w, "secondary "+r.Header.Get("X-Attempt"))
+	}))
+	defer secondary.Close()
+	dir := t.TempDir()
+	writeFile(t, dir, "origin-request.js", `exports.handler = async (e) => { const r = e.Records[0].cf.request;
+		console.log('OREQ port=' + r.origin.custom.port);
+		r.headers['x-attempt'] = [{value: String(r.origin.custom.port)}]; return r; };`)
+	writeFile(t, dir, "origin-response.ts", `export const handler = async (e: any) => { const c = e.Records[0].cf;
+		console.log('ORES status=' + c.response.status); return c.response; };`)
+	writeFile(t, dir, "viewer-request.js", `exports.handler = (e, c, cb) => { console.log('VREQ'); cb(null, e.Records[0].cf.request); };`)
+	writeFile(t, dir, "viewer-response.js", `exports.handler = async (e) => { const r = e.Records[0].cf.response;
+		r.headers['x-vres'] = [{value: 'yes'}]; return r; };`)
+	writeFile(t, dir, "lib/unused.js", `module.exports = 1;`)
+	p := start(t, "serve", "--origin", primary.URL, "--secondary", secondary.URL, "--hooks", dir, "--listen", "127.0.0.1:0")
+	resp, body := fetch(t, "GET", "http://"+p.addr+"/a")
+	sport := secondary.URL[strings.LastIndex(secondary.URL, ":")+1:]
+	pport := primary.URL[strings.LastIndex(primary.URL, ":")+1:]
+	if body != "secondary "+sport || resp.Header.Get("X-Vres") != "yes" {
+		t.Fatalf("%q %v", body, resp.Header)
+	}
+	for _, want := range []string{"OREQ port=" + pport, "ORES status=503", "OREQ port=" + sport, "ORES status=200", `msg=request id=`} {
+		p.waitLog(t, want)
+	}
+	// A hit: viewer hooks run, origin hooks do not.
+	before := strings.Count(p.logs(), "OREQ")
+	resp, _ = fetch(t, "GET", "http://"+p.addr+"/a")
+	p.waitLog(t, `x_cache="Hit from hookfront"`)
+	if resp.Header.Get("X-Cache") != "Hit from hookfront" || resp.Header.Get("X-Vres") != "yes" {
+		t.Fatalf("hit: %v", resp.Header)
+	}
+	if strings.Count(p.logs(), "OREQ") != before || strings.Count(p.logs(), "VREQ") != 2 {
+		t.Fatalf("hooks on a hit:\n%s", p.logs())
+	}
+	if err := p.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBrokenHookRefusesStartAndValidateNamesIt(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "hooks/auth.js", "exports.handler = async (e) => {\n  return e.Records[0].cf.request\n  const = 1;\n};\n")
+	writeFile(t, dir, "hooks/nohandler.js", "exports.main = () => 1;\n")
+	cfg := writeFile(t, dir, "hookfront.yaml", `hooks_dir: hooks
+origins: [{id: a, url: "http://127.0.0.1:9"}]
+behaviors:
+  - path_pattern: "*"
+    target: a
+    hooks: {viewer-request: auth.js, origin-request: nohandler.js}
+`)
+	_, errOut, code := runBinary(t, "validate", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, filepath.Join(dir, "hooks", "auth.js")+":3:9: SyntaxError") {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	_, errOut, code = runBinary(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errOut, "auth.js:3:9") {
+		t.Fatalf("serve with a broken hook: exit %d:\n%s", code, errOut)
+	}
+	writeFile(t, dir, "hooks/auth.js", "exports.handler = async (e) => e.Records[0].cf.request;\n")
+	_, errOut, code = runBinary(t, "validate", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, `nohandler.js: the file does not export "handler"`) {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+}
+
+const viewerRequestEvent = `{"Records":[{"cf":{"config":{"distributionDomainName":"d111111abcdef8.cloudfront.net","distributionId":"EDFDVBD6EXAMPLE","eventType":"viewer-request","requestId":"4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ=="},
+ "request":{"clientIp":"203.0.113.178","headers":{"host":[{"key":"Host","value":"d111111abcdef8.cloudfront.net"}],"user-agent":[{"key":"User-Agent","value":"curl/7.66.0"}]},"method":"GET","querystring":"","uri":"/"}}}]}`
+
+func TestInvoke(t *testing.T) {
+	dir := t.TempDir()
+	ev := writeFile(t, dir, "event.json", viewerRequestEvent)
+	ctx := writeFile(t, dir, "context.json", `{"functionName": "my-fn"}`)
+	writeFile(t, dir, "lib/greet.js", `exports.greeting = 'hi';`)
+	hook := writeFile(t, dir, "gen.js", `const {greeting} = require('./lib/greet');
+exports.handler = async (event, context) => ({status: 200, statusDescription: 'OK',
+  headers: {'Content-Type': [{key: 'Content-Type', value: 'text/plain'}]}, body: greeting + ' ' + context.functionName});`)
+	out, errOut, code := runBinary(t, "invoke", hook, "--event", ev, "--context", ctx)
+	want := "{\n  \"status\": 200,\n  \"statusDescription\": \"OK\",\n  \"headers\": {\n    \"Content-Type\": [\n      {\n        \"key\": \"Content-Type\",\n        \"value\": \"text/plain\"\n      }\n    ]\n  },\n  \"body\": \"hi my-fn\"\n}\n"
+	if code != 0 || out != want {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	// The result is printed as the handler returned it; what CloudFront would reject is said on stderr.
+	bad := writeFile(t, dir, "bad.js", `exports.handler = async (e) => { const r = e.Records[0].cf.request; r.headers.host = [{value: 'x'}]; return r; };`)
+	out, errOut, code = runBinary(t, "invoke", bad, "--event", ev)
+	if code != 0 || !strings.Contains(out, `"value": "x"`) || !strings.Contains(errOut, "read-only header host") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	throws := writeFile(t, dir, "throws.js", "exports.handler = async () => {\n  throw new Error('nope');\n};")
+	out, errOut, code = runBinary(t, "invoke", throws, "--event", ev)
+	if code != 1 || out != "" || !strings.Contains(errOut, filepath.Join(dir, "throws.js")+":2:9: Error: nope") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }

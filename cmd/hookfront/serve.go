@@ -67,7 +67,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return err
 	}
-	srv, err := edge.NewServer(d, edge.Options{Logger: log, CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject)})
+	reg, err := loadHooks(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	srv, err := edge.NewServer(d, edge.Options{Logger: log, Hooks: hookSource(reg), CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject)})
 	if err != nil {
 		return err
 	}

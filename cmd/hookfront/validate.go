@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/hookfront/hookfront/jsruntime"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 )
@@ -40,6 +45,26 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if _, err := cfg.Distribution(); err != nil {
 		return err
 	}
+	if _, err := loadHooks(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		ps := hookProblems(err)
+		for _, p := range ps {
+			fmt.Fprintln(stderr, "error:", hookPath(cfg, p))
+		}
+		fmt.Fprintf(stderr, "%d problem(s) in the hooks of %s\n", len(ps), *cfgPath)
+		return errReported
+	}
 	fmt.Fprintf(stdout, "%s: OK (%s)\n", *cfgPath, cfg.Describe())
 	return nil
+}
+
+// hookPath prefixes a hook problem with the hooks folder, so that the file:line:col it names
+// can be opened from where validate ran.
+func hookPath(cfg *config.Config, err error) string {
+	var se *jsruntime.ScriptError
+	if errors.As(err, &se) && se.File != "" {
+		c := *se
+		c.File = filepath.Join(cfg.Resolve(cfg.HooksDir), se.File)
+		return c.Error()
+	}
+	return err.Error()
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/errorpages"
+	"github.com/hookfront/hookfront/hooks"
+	"github.com/hookfront/hookfront/hooks/event"
 )
 
 // Distribution builds the edge's view of the config, with page files read into memory.
@@ -79,17 +81,30 @@ func (c *Config) pageList(list []ErrorPage) (errorpages.List, error) {
 	return out, nil
 }
 
-// HookBindings lists, per behavior id (its path pattern), the hook file bound to each trigger.
-func (c *Config) HookBindings() map[string]map[string]HookBinding {
-	out := map[string]map[string]HookBinding{}
+// Hooks says how hook files bind to behaviors: as the config's behaviors list them, or, for a
+// config made from flags, by file name (viewer-request.js, …) on the "*" behavior.
+func (c *Config) Hooks() hooks.BindFunc {
+	if c.Path == FlagsPath {
+		return hooks.ByTriggerName("*")
+	}
+	out := hooks.Bindings{}
 	for _, b := range c.Behaviors {
 		if len(b.Hooks) == 0 {
 			continue
 		}
 		p, _ := edge.ParsePattern(b.PathPattern)
-		out[p.String()] = b.Hooks
+		triggers := map[event.Trigger]hooks.Binding{}
+		for t, hb := range b.Hooks {
+			triggers[event.Trigger(t)] = hooks.Binding{File: hb.File, Handler: hb.Handler}
+		}
+		out[p.String()] = triggers
 	}
-	return out
+	return hooks.Static(out)
+}
+
+// HooksOptions are the hook runtime settings of the config.
+func (c *Config) HooksOptions() hooks.Options {
+	return hooks.Options{Timeouts: hooks.Timeouts{Viewer: c.HookTimeouts.Viewer.Duration, Origin: c.HookTimeouts.Origin.Duration}}
 }
 
 // Describe is a one-line summary for start-up logs.

@@ -16,10 +16,13 @@ type FlagConfig struct {
 	FailoverCodes string // comma-separated; default 500,502,503,504
 }
 
+// FlagsPath is the Path of a config built from flags.
+const FlagsPath = "command line"
+
 // FromFlags builds and validates the config of `serve --origin URL [--secondary URL]`: one
 // behavior "*" with the origin, or a group of the two.
 func FromFlags(fc FlagConfig) (*Config, error) {
-	c := &Config{Path: "command line", Dir: "."}
+	c := &Config{Path: FlagsPath, Dir: "."}
 	f := &c.File
 	f.Listen, f.HooksDir = fc.Listen, fc.HooksDir
 	if fc.HooksDir != "" {
