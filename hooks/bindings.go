@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"fmt"
+	"log/slog"
 	"path"
 	"sort"
 	"strings"
@@ -14,6 +15,8 @@ import (
 type Binding struct {
 	File    string
 	Handler string // "" means "handler"
+
+	logAttrs []slog.Attr // tags of the hook's console lines
 }
 
 // Bindings are the hooks of each behavior (by behavior id, its path pattern) and trigger.

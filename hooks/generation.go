@@ -31,7 +31,6 @@ type Generation struct {
 	pool     *jsruntime.Pool
 	timeouts Timeouts
 	log      *slog.Logger
-	genAttr  slog.Attr
 }
 
 // Has reports whether a hook is bound to trigger t of the behavior.
@@ -43,19 +42,19 @@ func (g *Generation) Has(behavior string, t event.Trigger) bool {
 // Bindings returns the generation's bindings (not to be changed).
 func (g *Generation) Bindings() Bindings { return g.bindings }
 
-func (g *Generation) call(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, ev *jsruntime.Object) (Binding, any, error) {
+func (g *Generation) call(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, ev *eventLazy) (Binding, any, error) {
 	b := g.bindings[behavior][t]
 	res, err := g.pool.Call(ctx, jsruntime.Call{
 		Entry: b.File, Export: b.export(), Event: ev, Timeout: g.timeouts.of(t),
 		FunctionName: b.File, RequestID: cfg.RequestID,
-		LogAttrs: []slog.Attr{slog.String("hook", b.File), slog.String("trigger", string(t)), slog.String("id", cfg.RequestID), g.genAttr},
+		LogAttrs: b.logAttrs,
 	})
 	return b, res, err
 }
 
 // Request runs a viewer-request or origin-request hook.
 func (g *Generation) Request(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, r *event.Request) (*event.Request, *event.Response, error) {
-	b, res, err := g.call(ctx, behavior, t, cfg, eventData(cfg, r, nil))
+	b, res, err := g.call(ctx, behavior, t, cfg, newEventLazy(cfg, r, nil))
 	if err != nil {
 		return nil, nil, g.fail(t, b, err)
 	}
@@ -68,15 +67,11 @@ func (g *Generation) Request(ctx context.Context, behavior string, t event.Trigg
 
 // Response runs an origin-response or viewer-response hook.
 func (g *Generation) Response(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, r *event.Request, w *event.Response) (*event.Response, error) {
-	b, res, err := g.call(ctx, behavior, t, cfg, eventData(cfg, r, w))
+	b, res, err := g.call(ctx, behavior, t, cfg, newEventLazy(cfg, r, w))
 	if err != nil {
 		return nil, g.fail(t, b, err)
 	}
-	m, ok := res.(map[string]any)
-	if !ok {
-		return nil, g.fail(t, b, invalid("the function returned %s; it must return the response", describe(res)))
-	}
-	out, err := parseResponse(t, m, w)
+	out, err := parseResponse(t, res, w)
 	if err != nil {
 		return nil, g.fail(t, b, err)
 	}
@@ -92,4 +87,16 @@ func (g *Generation) String() string {
 	return fmt.Sprintf("generation %d (%d files, %s)", g.ID, g.Files, g.Hash[:min(12, len(g.Hash))])
 }
 
-func genAttr(id int64) slog.Attr { return slog.String("generation", strconv.FormatInt(id, 10)) }
+// tagBindings gives each binding the tags of its console lines, made once per generation.
+func tagBindings(b Bindings, id int64) Bindings {
+	gen := slog.String("generation", strconv.FormatInt(id, 10))
+	out := make(Bindings, len(b))
+	for behavior, triggers := range b {
+		out[behavior] = make(map[event.Trigger]Binding, len(triggers))
+		for t, bind := range triggers {
+			bind.logAttrs = []slog.Attr{slog.String("hook", bind.File), slog.String("trigger", string(t)), gen}
+			out[behavior][t] = bind
+		}
+	}
+	return out
+}

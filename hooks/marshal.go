@@ -17,6 +17,7 @@ var disallowed = map[string]bool{
 	"x-amzn-auth": true, "x-amzn-cf-billing": true, "x-amzn-cf-id": true, "x-amzn-cf-xff": true,
 	"x-amzn-errortype": true, "x-amzn-fle-profile": true, "x-amzn-header-count": true,
 	"x-amzn-header-order": true, "x-amzn-lambda-integration-tag": true, "x-amzn-requestid": true,
+	"x-cache": true, "x-forwarded-proto": true, "x-real-ip": true,
 }
 
 func isDisallowed(name string) bool {
@@ -31,40 +32,182 @@ var readOnly = map[event.Trigger][]string{
 	event.ViewerResponse: {"warning", "via"},
 }
 
-// headersData is the Lambda@Edge header map: lower-case name → [{key, value}], names sorted so
-// that every event is built the same way.
-func headersData(h event.Headers) *jsruntime.Object {
-	names := h.Names()
-	o := jsruntime.NewObject(len(names))
-	for _, n := range names {
-		if isDisallowed(n) {
-			continue
-		}
-		list := h[n]
-		arr := make([]any, len(list))
-		for i, hv := range list {
-			arr[i] = jsruntime.NewObject(2).Set("key", hv.Key).Set("value", hv.Value)
-		}
-		o.Set(n, arr)
-	}
-	return o
+// The event is built lazily: each level is a jsruntime.Lazy whose members become JavaScript only
+// when the hook reads them, so a hook that reads one header pays for one header.
+
+// eventLazy is the whole event: {Records: [{cf: {config, request, response}}]}. Its levels
+// live in one allocation.
+type eventLazy struct {
+	cfg     event.Config
+	req     *event.Request
+	resp    *event.Response
+	record  recordLazy
+	cf      cfLazy
+	request requestLazy
 }
 
-func requestData(r *event.Request, t event.Trigger) *jsruntime.Object {
-	o := jsruntime.NewObject(7)
-	o.Set("clientIp", r.ClientIP)
-	o.Set("headers", headersData(r.Headers))
-	o.Set("method", r.Method)
-	if r.Origin != nil && (t == event.OriginRequest || t == event.OriginResponse) {
-		o.Set("origin", originData(r.Origin))
+func newEventLazy(cfg event.Config, req *event.Request, resp *event.Response) *eventLazy {
+	e := &eventLazy{cfg: cfg, req: req, resp: resp}
+	e.record.e, e.cf.e = e, e
+	e.request = requestLazy{r: req, t: cfg.EventType}
+	return e
+}
+
+var (
+	recordsKeys = []string{"Records"}
+	cfKey       = []string{"cf"}
+)
+
+func (e *eventLazy) Keys() []string     { return recordsKeys }
+func (e *eventLazy) Has(k string) bool  { return k == "Records" }
+func (e *eventLazy) Get(string) any     { return []any{&e.record} }
+func (r *recordLazy) Keys() []string    { return cfKey }
+func (r *recordLazy) Has(k string) bool { return k == "cf" }
+func (r *recordLazy) Get(string) any    { return &r.e.cf }
+func (c *cfLazy) Has(k string) bool {
+	return k == "config" || k == "request" || (k == "response" && c.e.resp != nil)
+}
+func (c *cfLazy) Keys() []string         { return cfKeys[c.e.resp != nil] }
+func (h *headersLazy) Has(k string) bool { return len(h.h[k]) > 0 && !isDisallowed(k) }
+
+type recordLazy struct{ e *eventLazy }
+type cfLazy struct{ e *eventLazy }
+
+var cfKeys = map[bool][]string{false: {"config", "request"}, true: {"config", "request", "response"}}
+
+func (c *cfLazy) Get(k string) any {
+	e := c.e
+	switch k {
+	case "config":
+		return jsruntime.NewObject(4).
+			Set("distributionDomainName", e.cfg.DistributionDomainName).
+			Set("distributionId", e.cfg.DistributionID).
+			Set("eventType", string(e.cfg.EventType)).
+			Set("requestId", e.cfg.RequestID)
+	case "request":
+		return &e.request
+	case "response":
+		return &responseLazy{w: e.resp}
 	}
-	o.Set("querystring", r.QueryString)
-	o.Set("uri", r.URI)
-	if r.Body != nil && (t == event.ViewerRequest || t == event.OriginRequest) {
-		o.Set("body", jsruntime.NewObject(4).Set("inputTruncated", r.Body.InputTruncated).
-			Set("action", "read-only").Set("encoding", "base64").Set("data", r.Body.Data))
+	return nil
+}
+
+// requestLazy is cf.request.
+type requestLazy struct {
+	r *event.Request
+	t event.Trigger
+}
+
+func (l *requestLazy) hasOrigin() bool {
+	return l.r.Origin != nil && (l.t == event.OriginRequest || l.t == event.OriginResponse)
+}
+
+func (l *requestLazy) hasBody() bool {
+	return l.r.Body != nil && (l.t == event.ViewerRequest || l.t == event.OriginRequest)
+}
+
+func (l *requestLazy) Keys() []string {
+	keys := make([]string, 0, 7)
+	keys = append(keys, "clientIp", "headers", "method")
+	if l.hasOrigin() {
+		keys = append(keys, "origin")
 	}
-	return o
+	keys = append(keys, "querystring", "uri")
+	if l.hasBody() {
+		keys = append(keys, "body")
+	}
+	return keys
+}
+
+func (l *requestLazy) Has(k string) bool {
+	switch k {
+	case "clientIp", "headers", "method", "querystring", "uri":
+		return true
+	case "origin":
+		return l.hasOrigin()
+	case "body":
+		return l.hasBody()
+	}
+	return false
+}
+
+func (l *requestLazy) Get(k string) any {
+	r := l.r
+	switch k {
+	case "clientIp":
+		return r.ClientIP
+	case "headers":
+		return &headersLazy{h: r.Headers}
+	case "method":
+		return r.Method
+	case "querystring":
+		return r.QueryString
+	case "uri":
+		return r.URI
+	case "origin":
+		if l.hasOrigin() {
+			return originData(r.Origin)
+		}
+	case "body":
+		if l.hasBody() {
+			return jsruntime.NewObject(4).Set("inputTruncated", r.Body.InputTruncated).
+				Set("action", "read-only").Set("encoding", "base64").Set("data", r.Body.Data)
+		}
+	}
+	return nil
+}
+
+// responseLazy is cf.response.
+type responseLazy struct{ w *event.Response }
+
+var responseKeys = []string{"headers", "status", "statusDescription"}
+
+func (l *responseLazy) Keys() []string { return responseKeys }
+func (l *responseLazy) Has(k string) bool {
+	return k == "headers" || k == "status" || k == "statusDescription"
+}
+
+func (l *responseLazy) Get(k string) any {
+	switch k {
+	case "headers":
+		return &headersLazy{h: l.w.Headers}
+	case "status":
+		return strconv.Itoa(l.w.Status)
+	case "statusDescription":
+		return l.w.StatusDescription
+	}
+	return nil
+}
+
+// headersLazy is a Lambda@Edge header map: lower-case name → [{key, value}], names sorted so
+// that every event enumerates the same way. Disallowed headers are not shown.
+type headersLazy struct {
+	h    event.Headers
+	keys []string
+}
+
+func (l *headersLazy) Keys() []string {
+	if l.keys == nil {
+		l.keys = make([]string, 0, len(l.h))
+		for _, n := range l.h.Names() {
+			if !isDisallowed(n) {
+				l.keys = append(l.keys, n)
+			}
+		}
+	}
+	return l.keys
+}
+
+func (l *headersLazy) Get(k string) any {
+	if !l.Has(k) {
+		return nil
+	}
+	list := l.h[k]
+	arr := make([]any, len(list))
+	for i, hv := range list {
+		arr[i] = jsruntime.NewObject(2).Set("key", hv.Key).Set("value", hv.Value)
+	}
+	return arr
 }
 
 func originData(og *event.Origin) *jsruntime.Object {
@@ -73,7 +216,7 @@ func originData(og *event.Origin) *jsruntime.Object {
 		ssl[i] = p
 	}
 	custom := jsruntime.NewObject(8).
-		Set("customHeaders", headersData(og.CustomHeaders)).
+		Set("customHeaders", &headersLazy{h: og.CustomHeaders}).
 		Set("domainName", og.DomainName).
 		Set("keepaliveTimeout", int64(og.KeepaliveTimeout/time.Second)).
 		Set("path", og.Path).
@@ -82,27 +225,4 @@ func originData(og *event.Origin) *jsruntime.Object {
 		Set("readTimeout", int64(og.ReadTimeout/time.Second)).
 		Set("sslProtocols", ssl)
 	return jsruntime.NewObject(1).Set("custom", custom)
-}
-
-func responseData(w *event.Response) *jsruntime.Object {
-	return jsruntime.NewObject(3).
-		Set("headers", headersData(w.Headers)).
-		Set("status", strconv.Itoa(w.Status)).
-		Set("statusDescription", w.StatusDescription)
-}
-
-// eventData is the whole event: Records[0].cf with config, request and (for response triggers)
-// response.
-func eventData(cfg event.Config, r *event.Request, w *event.Response) *jsruntime.Object {
-	config := jsruntime.NewObject(4).
-		Set("distributionDomainName", cfg.DistributionDomainName).
-		Set("distributionId", cfg.DistributionID).
-		Set("eventType", string(cfg.EventType)).
-		Set("requestId", cfg.RequestID)
-	cf := jsruntime.NewObject(3).Set("config", config).Set("request", requestData(r, cfg.EventType))
-	if w != nil {
-		cf.Set("response", responseData(w))
-	}
-	record := jsruntime.NewObject(1).Set("cf", cf)
-	return jsruntime.NewObject(1).Set("Records", []any{record})
 }

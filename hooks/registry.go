@@ -103,6 +103,6 @@ func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bin
 		return nil, err
 	}
 	r.next++
-	return &Generation{ID: r.next, Hash: hash, Files: len(src.Files), bindings: bindings, pool: pool,
-		timeouts: r.opt.Timeouts, log: r.opt.Log, genAttr: genAttr(r.next)}, nil
+	return &Generation{ID: r.next, Hash: hash, Files: len(src.Files), bindings: tagBindings(bindings, r.next), pool: pool,
+		timeouts: r.opt.Timeouts, log: r.opt.Log}, nil
 }

@@ -22,7 +22,7 @@ type Call struct {
 	Timeout      time.Duration // 0 means Options.DefaultTimeout
 	FunctionName string        // context.functionName
 	RequestID    string        // context.awsRequestId
-	LogAttrs     []slog.Attr   // tags for console lines of this call
+	LogAttrs     []slog.Attr   // tags for console lines of this call (the request id is added)
 	// EventJSON, when set, is the event as JSON text, parsed by JSON.parse in the runtime so that
 	// it arrives exactly as given (key order, number types); Event is then ignored.
 	EventJSON string
@@ -37,15 +37,18 @@ type Call struct {
 type callState struct {
 	deadline    time.Time
 	attrs       []slog.Attr
+	requestID   string
 	settled     bool
 	viaCallback bool
 	cbErr       goja.Value
 	cbRes       goja.Value
 }
 
+type handlerKey struct{ entry, export string }
+
 // handler returns the exported function of entry, loading the module on first use.
 func (v *vm) handler(entry, export string) (goja.Callable, error) {
-	key := entry + "#" + export
+	key := handlerKey{entry, export}
 	if fn, ok := v.handlers[key]; ok {
 		return fn, nil
 	}
@@ -89,7 +92,8 @@ func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discar
 	if timeout <= 0 {
 		timeout = v.b.opt.DefaultTimeout
 	}
-	st := &callState{deadline: time.Now().Add(timeout), attrs: c.LogAttrs}
+	v.state = callState{deadline: time.Now().Add(timeout), attrs: c.LogAttrs, requestID: c.RequestID}
+	st := &v.state
 	v.cur = st
 	v.watchdog.Reset(timeout)
 	defer func() {
@@ -123,13 +127,9 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 			return nil, err
 		}
 	}
-	lctx := rt.NewObject()
+	lctx := v.lctx
 	_ = lctx.Set("functionName", c.FunctionName)
-	_ = lctx.Set("functionVersion", "$LATEST")
 	_ = lctx.Set("awsRequestId", c.RequestID)
-	_ = lctx.Set("memoryLimitInMB", "128")
-	_ = lctx.Set("callbackWaitsForEmptyEventLoop", true)
-	_ = lctx.Set("getRemainingTimeInMillis", v.getRemaining)
 	if c.ContextJSON != "" {
 		extra, err := v.parseJSON(c.ContextJSON, "context")
 		if err != nil {
@@ -167,8 +167,8 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 // the returned value. A pending promise or a missing callback is driven by the mini event loop.
 func (v *vm) settle(ctx context.Context, st *callState, ret goja.Value) (goja.Value, error) {
 	var promise *goja.Promise
-	if o, ok := ret.(*goja.Object); ok {
-		promise, _ = o.Export().(*goja.Promise)
+	if o, ok := ret.(*goja.Object); ok && o.ExportType() == promiseType {
+		promise = o.Export().(*goja.Promise)
 	}
 	for {
 		if st.viaCallback {

@@ -2,6 +2,7 @@ package jsruntime
 
 import (
 	"math"
+	"reflect"
 	"sort"
 
 	"github.com/dop251/goja"
@@ -41,6 +42,8 @@ func ToJS(rt *goja.Runtime, v any) goja.Value {
 		return rt.ToValue(x)
 	case bool, int, int64, float64:
 		return rt.ToValue(x)
+	case Lazy:
+		return rt.NewDynamicObject(&lazyObject{rt: rt, src: x})
 	case *Object:
 		o := rt.NewObject()
 		for _, k := range x.Keys {
@@ -76,12 +79,18 @@ func ToJS(rt *goja.Runtime, v any) goja.Value {
 
 // FromJS reads a result as JSON.stringify would see it: objects become map[string]any, arrays
 // []any, numbers float64 (int64 when whole), and functions and undefined members are left out.
-// toJSON methods (Date, Buffer) are honoured. undefined and null become nil.
+// toJSON methods (Date, Buffer) are honoured. undefined and null become nil. A Lazy object that
+// was passed in comes back as an *Overlay.
 func FromJS(rt *goja.Runtime, v goja.Value) any {
 	return fromJS(rt, v, 0)
 }
 
 const maxDepth = 64
+
+var (
+	lazyType    = reflect.TypeOf((*lazyObject)(nil))
+	promiseType = reflect.TypeOf((*goja.Promise)(nil))
+)
 
 func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) || depth > maxDepth {
@@ -106,6 +115,9 @@ func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
 	}
 	if _, isFn := goja.AssertFunction(o); isFn {
 		return nil
+	}
+	if o.ExportType() == lazyType { // Export of a plain object would build a whole map
+		return o.Export().(*lazyObject).overlay(rt, depth)
 	}
 	if tj, ok := goja.AssertFunction(o.Get("toJSON")); ok {
 		r, err := tj(o)

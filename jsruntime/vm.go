@@ -20,11 +20,13 @@ type vm struct {
 	modules   map[string]*goja.Object // by path
 	requires  map[string]goja.Value   // require function per folder
 	natives   map[string]goja.Value   // built-in module exports
-	handlers  map[string]goja.Callable
+	handlers  map[handlerKey]goja.Callable
 	util      *util.Util
 	stringify goja.Callable
+	lctx      *goja.Object // the context argument, reused: only its per-call fields change
 
 	cur          *callState // the call running now
+	state        callState  // storage for cur, reused
 	timers       []*jsTimer
 	nextID       int64
 	watchdog     *time.Timer
@@ -44,7 +46,7 @@ func newVM(b *Bundle) *vm {
 	rt := goja.New()
 	rt.SetMaxCallStackSize(b.opt.MaxCallStack)
 	v := &vm{rt: rt, b: b, modules: map[string]*goja.Object{}, requires: map[string]goja.Value{},
-		natives: map[string]goja.Value{}, handlers: map[string]goja.Callable{}, util: util.New(rt),
+		natives: map[string]goja.Value{}, handlers: map[handlerKey]goja.Callable{}, util: util.New(rt),
 		fired: make(chan struct{}, 1)}
 	v.watchdog = time.AfterFunc(time.Hour, func() {
 		rt.Interrupt(ErrTimeout)
@@ -102,6 +104,13 @@ func newVM(b *Bundle) *vm {
 		}
 		return rt.ToValue(max(0, time.Until(v.cur.deadline).Milliseconds()))
 	})
+	v.lctx = rt.NewObject()
+	_ = v.lctx.Set("functionName", "")
+	_ = v.lctx.Set("functionVersion", "$LATEST")
+	_ = v.lctx.Set("awsRequestId", "")
+	_ = v.lctx.Set("memoryLimitInMB", "128")
+	_ = v.lctx.Set("callbackWaitsForEmptyEventLoop", true)
+	_ = v.lctx.Set("getRemainingTimeInMillis", v.getRemaining)
 	return v
 }
 
@@ -170,11 +179,14 @@ func (v *vm) console() *goja.Object {
 }
 
 func (v *vm) log(lvl slog.Level, msg string) {
-	var attrs []slog.Attr
-	if v.cur != nil {
-		attrs = v.cur.attrs
+	attrs := []slog.Attr{slog.String("text", msg)}
+	if c := v.cur; c != nil {
+		attrs = append(attrs, c.attrs...)
+		if c.requestID != "" {
+			attrs = append(attrs, slog.String("id", c.requestID))
+		}
 	}
-	v.b.opt.Log.LogAttrs(context.Background(), lvl, "console", append([]slog.Attr{slog.String("text", msg)}, attrs...)...)
+	v.b.opt.Log.LogAttrs(context.Background(), lvl, "console", attrs...)
 }
 
 // format renders console arguments as Node does: a format string with %s/%d/%j, objects as JSON.

@@ -1,0 +1,105 @@
+package hooks
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/jsruntime"
+)
+
+// realisticRequest is a browser's GET with 12 headers.
+func realisticRequest() *event.Request {
+	h := event.Headers{}
+	for _, kv := range [][2]string{
+		{"Host", "d111111abcdef8.cloudfront.net"}, {"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"},
+		{"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}, {"Accept-Language", "en-US,en;q=0.9"},
+		{"Accept-Encoding", "gzip, deflate, br"}, {"Cookie", "session=abc123; theme=dark; variant=b"},
+		{"Referer", "https://example.com/start"}, {"Cache-Control", "no-cache"}, {"Pragma", "no-cache"},
+		{"Sec-Fetch-Mode", "navigate"}, {"Upgrade-Insecure-Requests", "1"}, {"X-Forwarded-For", "203.0.113.7"},
+	} {
+		h[lower(kv[0])] = []event.HeaderValue{{Key: kv[0], Value: kv[1]}}
+	}
+	return &event.Request{ClientIP: "203.0.113.178", Method: "GET", URI: "/products/shoes", QueryString: "size=42&color=red", Headers: h}
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}
+
+func benchGen(b testing.TB, t event.Trigger, src string) *Generation {
+	b.Helper()
+	reg := NewRegistry(Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		Static(Bindings{"*": {t: {File: "h.js"}}}))
+	res, err := reg.Load(context.Background(), jsruntime.Source{Files: map[string][]byte{"h.js": []byte(src)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.Generation
+}
+
+func BenchmarkViewerRequestNoop(b *testing.B) {
+	g := benchGen(b, event.ViewerRequest, `exports.handler = async (event) => event.Records[0].cf.request;`)
+	req := realisticRequest()
+	cfg := event.Config{EventType: event.ViewerRequest, RequestID: "r", DistributionID: "D", DistributionDomainName: "d"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := g.Request(ctx, "*", event.ViewerRequest, cfg, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkViewerRequestReadsOneHeader(b *testing.B) {
+	g := benchGen(b, event.ViewerRequest, `exports.handler = async (event) => {
+		const r = event.Records[0].cf.request;
+		if (r.headers['cookie'] && r.headers['cookie'][0].value.includes('variant=b')) r.uri = '/b' + r.uri;
+		return r; };`)
+	req := realisticRequest()
+	cfg := event.Config{EventType: event.ViewerRequest, RequestID: "r"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := g.Request(ctx, "*", event.ViewerRequest, cfg, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkViewerResponseNoop(b *testing.B) {
+	g := benchGen(b, event.ViewerResponse, `exports.handler = async (event) => event.Records[0].cf.response;`)
+	req := realisticRequest()
+	resp := &event.Response{Status: 200, StatusDescription: "OK", Headers: event.Headers{
+		"content-type": {{Key: "Content-Type", Value: "text/html"}}, "cache-control": {{Key: "Cache-Control", Value: "max-age=60"}},
+		"etag": {{Key: "Etag", Value: `"abc"`}}, "content-length": {{Key: "Content-Length", Value: "1024"}}}}
+	cfg := event.Config{EventType: event.ViewerResponse, RequestID: "r"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Response(ctx, "*", event.ViewerResponse, cfg, req, resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkViewerRequestNoopCallback(b *testing.B) {
+	g := benchGen(b, event.ViewerRequest, `exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.request);`)
+	req := realisticRequest()
+	cfg := event.Config{EventType: event.ViewerRequest, RequestID: "r"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := g.Request(ctx, "*", event.ViewerRequest, cfg, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package hooks
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/jsruntime"
+)
+
+// view reads an object a hook returned: a plain map (everything is read), or the Overlay of the
+// lazy object the hook was given, where members it did not touch keep their input values and
+// need no reading at all.
+type view struct {
+	m  map[string]any
+	ov *jsruntime.Overlay
+}
+
+// viewOf makes a view of v. same tells whether an Overlay's base is the object the hook was
+// given; any other Overlay is read in full, like a map.
+func viewOf(v any, same func(jsruntime.Lazy) bool) (view, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		return view{m: x}, true
+	case *jsruntime.Overlay:
+		if same(x.Base) {
+			return view{ov: x}, true
+		}
+		m, ok := materialize(x).(map[string]any)
+		return view{m: m}, ok
+	}
+	return view{}, false
+}
+
+// changed reports whether member k may differ from the input.
+func (v view) changed(k string) bool {
+	if v.ov == nil {
+		return true
+	}
+	_, touched := v.ov.Touched[k]
+	return touched || v.ov.Deleted[k]
+}
+
+func (v view) get(k string) (any, bool) {
+	if v.ov != nil {
+		return v.ov.Get(k)
+	}
+	x, ok := v.m[k]
+	return x, ok
+}
+
+func (v view) has(k string) bool {
+	_, ok := v.get(k)
+	return ok
+}
+
+// materialize turns lazy data into plain maps and slices (for results we cannot read lazily).
+func materialize(v any) any {
+	switch x := v.(type) {
+	case *jsruntime.Overlay:
+		m := map[string]any{}
+		for _, k := range x.Base.Keys() {
+			if val, ok := x.Get(k); ok {
+				m[k] = materialize(val)
+			}
+		}
+		for _, k := range x.Order {
+			m[k] = materialize(x.Touched[k])
+		}
+		return m
+	case jsruntime.Lazy:
+		m := map[string]any{}
+		for _, k := range x.Keys() {
+			m[k] = materialize(x.Get(k))
+		}
+		return m
+	case *jsruntime.Object:
+		m := make(map[string]any, len(x.Keys))
+		for _, k := range x.Keys {
+			m[k] = materialize(x.Values[k])
+		}
+		return m
+	case map[string]any:
+		for k, e := range x {
+			x[k] = materialize(e)
+		}
+		return x
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = materialize(e)
+		}
+		return out
+	}
+	return v
+}
+
+// headersResult reads a header map a hook returned; in is what it was given. Only the headers
+// the hook touched are parsed.
+func headersResult(v any, in event.Headers, where string) (event.Headers, error) {
+	switch x := v.(type) {
+	case nil:
+		return event.Headers{}, nil
+	case *headersLazy:
+		if sameHeaders(x.h, in) {
+			return in, nil
+		}
+	case *jsruntime.Overlay:
+		if hl, ok := x.Base.(*headersLazy); ok && sameHeaders(hl.h, in) {
+			if x.Unchanged() {
+				return in, nil
+			}
+			// Parse what the hook touched; most hooks only read, so the input map is kept when
+			// every touched header came back as it was.
+			parsed := make(map[string][]event.HeaderValue, len(x.Touched))
+			same := len(x.Deleted) == 0
+			for name, list := range x.Touched {
+				one, err := parseHeaders(map[string]any{name: list}, where)
+				if err != nil {
+					return nil, err
+				}
+				lower := strings.ToLower(name)
+				parsed[lower] = one[lower]
+				if same && (lower != name || !slices.Equal(one[lower], in[lower])) {
+					same = false
+				}
+			}
+			if same {
+				return in, nil
+			}
+			out := in.Clone()
+			for name := range x.Deleted {
+				delete(out, strings.ToLower(name))
+			}
+			for name, list := range parsed {
+				if len(list) == 0 {
+					delete(out, name)
+					continue
+				}
+				out[name] = list
+			}
+			return out, nil
+		}
+	}
+	return parseHeaders(materialize(v), where)
+}
+
+// sameHeaders reports whether a and b are the same map (not merely equal).
+func sameHeaders(a, b event.Headers) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return len(a) == len(b) && mapID(a) == mapID(b)
+}
+
+func mapID(h event.Headers) uintptr { return reflect.ValueOf(h).Pointer() }
