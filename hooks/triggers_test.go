@@ -145,3 +145,35 @@ func TestRequestChangesAndOriginSwitch(t *testing.T) {
 		t.Fatalf("origin switch by cookie: %q", r.body)
 	}
 }
+
+func TestLazyEventBehavesLikePlainObjects(t *testing.T) {
+	w := newWorld(t, setup{files: map[string]string{"vr.js": `exports.handler = async (event) => {
+		const r = event.Records[0].cf.request;
+		if (r.uri === '/json') return {status: '200', body: JSON.stringify(event)};
+		if (r.uri === '/keys') return {status: '200', body: Object.keys(r.headers).join(',') + ' ' + ('x-a' in r.headers) + ' ' + ('nope' in r.headers)};
+		if (r.uri === '/delete') { delete r.headers['x-a']; r.headers['X-New'] = [{value: 'n'}]; return r; }
+		if (r.uri === '/spread') return {...r, uri: '/spread-copy', headers: {...r.headers, 'x-b': [{key: 'X-B', value: 'b'}]}};
+		return r;
+	};`}, bind: map[event.Trigger]string{event.ViewerRequest: "vr.js"}})
+	r := w.get("/json", "X-A", "1")
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(r.body), &ev); err != nil {
+		t.Fatalf("%v: %s", err, r.body)
+	}
+	if !strings.HasPrefix(r.body, `{"Records":[{"cf":{"config":{"distributionDomainName":"d111111abcdef8.cloudfront.net","distributionId":"EDFDVBD6EXAMPLE","eventType":"viewer-request","requestId":`) ||
+		!strings.Contains(r.body, `"request":{"clientIp":"127.0.0.1","headers":{"accept-encoding":[{"key":"Accept-Encoding","value":"gzip"}],"host":[{"key":"Host","value":"127.0.0.1:`) ||
+		!strings.Contains(r.body, `"method":"GET","querystring":"","uri":"/json"}}}]}`) {
+		t.Fatalf("JSON.stringify(event) = %s", r.body)
+	}
+	if r := w.get("/keys", "X-A", "1"); r.body != "accept-encoding,host,user-agent,x-a true false" {
+		t.Fatalf("keys: %q", r.body)
+	}
+	w.get("/delete", "X-A", "1")
+	in := w.lastReq.Load()
+	if in.Header.Get("X-A") != "" || in.Header.Get("X-New") != "n" {
+		t.Fatalf("origin saw %v", in.Header)
+	}
+	if r := w.get("/spread", "X-A", "1"); r.body != "origin0 /spread-copy?" || w.lastReq.Load().Header.Get("X-B") != "b" || w.lastReq.Load().Header.Get("X-A") != "1" {
+		t.Fatalf("spread copy: %q %v", r.body, w.lastReq.Load().Header)
+	}
+}
