@@ -19,6 +19,9 @@ type Distribution struct {
 	Behaviors  []*Behavior // first match wins; the last one is "*"
 	Pages      *errorpages.Set
 	CacheKey   CacheKeyPolicy
+	// Hooks, when set, are this distribution's hooks (a config reload swaps them together with
+	// the behaviors they bind to); otherwise Options.Hooks are used.
+	Hooks HookSource
 }
 
 // Behavior is a cache behavior.

@@ -90,6 +90,9 @@ func (s *Server) logAccess(tx *exchange) {
 	if len(tx.attempts) > 0 {
 		attrs = append(attrs, slog.String("attempts", formatAttempts(tx.attempts)))
 	}
+	if g, ok := tx.hooks.(interface{ GenerationID() int64 }); ok {
+		attrs = append(attrs, slog.Int64("generation", g.GenerationID()))
+	}
 	if tx.note != "" {
 		attrs = append(attrs, slog.String("note", tx.note))
 	}

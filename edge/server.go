@@ -100,7 +100,9 @@ type response struct {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.dist.Load()
 	tx := &exchange{id: newRequestID(), start: time.Now(), r: r, d: d, b: d.match(r.URL.Path)}
-	if s.hooks != nil {
+	if src := d.Hooks; src != nil {
+		tx.hooks = src.Current()
+	} else if s.hooks != nil {
 		tx.hooks = s.hooks.Current()
 	}
 	defer s.logAccess(tx)

@@ -2,9 +2,14 @@ package hooks
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/hookfront/hookfront/hooks/event"
 	"github.com/hookfront/hookfront/jsruntime"
@@ -102,4 +107,37 @@ func BenchmarkViewerRequestNoopCallback(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSaveToServe measures hot reload as a user sees it: save a hook file, then poll the
+// edge until it answers with the new code. It reports the median and the worst latency.
+func BenchmarkSaveToServe(b *testing.B) {
+	w := newWorld(b, vr("h.js"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = Watch(ctx, w.dir, WatchOptions{Poll: time.Hour}, func() { _, _ = w.load() })
+	}()
+	defer func() { cancel(); <-done }()
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		want := fmt.Sprintf("v%d", i)
+		start := time.Now()
+		if err := os.WriteFile(filepath.Join(w.dir, "h.js"), []byte(hookSrc(want)), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		for w.get("/").body != want {
+			if time.Since(start) > 10*time.Second {
+				b.Fatalf("save %d not served within 10s", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-median")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "ms-max")
 }

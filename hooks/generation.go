@@ -39,6 +39,9 @@ func (g *Generation) Has(behavior string, t event.Trigger) bool {
 	return ok
 }
 
+// GenerationID numbers the generation (the access log shows it).
+func (g *Generation) GenerationID() int64 { return g.ID }
+
 // Bindings returns the generation's bindings (not to be changed).
 func (g *Generation) Bindings() Bindings { return g.bindings }
 

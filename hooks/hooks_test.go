@@ -21,7 +21,7 @@ import (
 
 // world is a real edge with real hook files in a temp folder and real loopback origins.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	dir      string
 	reg      *Registry
 	edge     *httptest.Server
@@ -33,7 +33,7 @@ type world struct {
 	logs     *logBuffer
 }
 
-func writeHook(t *testing.T, dir, name, src string) {
+func writeHook(t testing.TB, dir, name, src string) {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -53,7 +53,7 @@ type setup struct {
 	timeouts    Timeouts
 }
 
-func newWorld(t *testing.T, s setup) *world {
+func newWorld(t testing.TB, s setup) *world {
 	t.Helper()
 	w := &world{t: t, dir: t.TempDir(), logs: &logBuffer{}}
 	for name, src := range s.files {

@@ -2,8 +2,10 @@ package hooks
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,9 +28,11 @@ type Registry struct {
 	opt  Options
 	bind BindFunc
 
-	mu      sync.Mutex
-	next    int64
-	lastErr error
+	mu       sync.Mutex
+	next     int64
+	lastErr  error
+	failHash string              // the snapshot that failed last, so a rescan does not report it again
+	files    map[string][32]byte // the current generation's files, to tell what a reload changed
 }
 
 // NewRegistry returns a registry that binds hooks with bind.
@@ -61,6 +65,10 @@ type LoadResult struct {
 	Changed    bool // a new generation serves now
 	Generation *Generation
 	Took       time.Duration
+	Files      []string // files added, changed or removed since the current generation
+	// Repeated is set on an error when the same snapshot already failed (the caller has
+	// reported it once).
+	Repeated bool
 }
 
 // Load builds a generation from src and swaps it in. An unchanged snapshot is a no-op. On error
@@ -75,20 +83,54 @@ func (r *Registry) Load(ctx context.Context, src jsruntime.Source) (LoadResult, 
 		return LoadResult{}, err
 	}
 	hash := hashSource(src, fmt.Sprint(bindings))
-	if cur := r.cur.Load(); cur != nil && cur.Hash == hash {
-		r.lastErr = nil
+	cur := r.cur.Load()
+	if cur != nil && cur.Hash == hash {
+		r.lastErr, r.failHash = nil, ""
 		return LoadResult{Generation: cur, Took: time.Since(start)}, nil
 	}
+	files := fileSums(src)
+	res := LoadResult{Files: changedFiles(r.files, files), Generation: cur}
+	if hash == r.failHash {
+		res.Repeated = true
+		return res, r.lastErr
+	}
 	g, err := r.build(ctx, src, bindings, hash)
+	res.Took = time.Since(start)
 	if err != nil {
-		r.lastErr = err
-		return LoadResult{Took: time.Since(start)}, err
+		r.lastErr, r.failHash = err, hash
+		return res, err
 	}
 	r.cur.Store(g)
-	r.lastErr = nil
+	r.lastErr, r.failHash, r.files = nil, "", files
 	// The old generation is not closed: requests that started on it finish on it, and its
 	// runtimes go with it once nothing refers to it.
-	return LoadResult{Changed: true, Generation: g, Took: time.Since(start)}, nil
+	res.Changed, res.Generation = true, g
+	return res, nil
+}
+
+func fileSums(src jsruntime.Source) map[string][32]byte {
+	out := make(map[string][32]byte, len(src.Files))
+	for n, b := range src.Files {
+		out[n] = sha256.Sum256(b)
+	}
+	return out
+}
+
+// changedFiles lists the files added, changed or removed between two snapshots.
+func changedFiles(old, cur map[string][32]byte) []string {
+	var out []string
+	for n, sum := range cur {
+		if prev, ok := old[n]; !ok || prev != sum {
+			out = append(out, n)
+		}
+	}
+	for n := range old {
+		if _, ok := cur[n]; !ok {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bindings, hash string) (*Generation, error) {

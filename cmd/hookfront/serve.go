@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
-	"github.com/hookfront/hookfront/edge"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -27,6 +30,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&fc.Secondary, "secondary", "", "secondary origin URL: makes an origin group with --origin as primary")
 	fs.StringVar(&fc.HooksDir, "hooks", "", "hooks folder, when there is no config file")
 	fs.StringVar(&fc.FailoverCodes, "failover-codes", "", "statuses that fail over to --secondary (default 500,502,503,504)")
+	poll := fs.Bool("poll", false, "watch the hooks folder and config by polling only (Docker bind mounts, network filesystems)")
+	pollInterval := fs.Duration("poll-interval", 0, "how often to rescan the hooks folder and config (default 5s, or 1s with --poll)")
 	fs.StringVar(&lf.format, "log-format", "text", "log format: text or json")
 	fs.StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -57,31 +62,49 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, w := range cfg.Warnings {
 		log.Warn("config", "problem", w.String())
 	}
+	if *poll {
+		cfg.Watch.Poll = true
+		if !cfg.Watch.PollInterval.Set {
+			cfg.Watch.PollInterval.Duration = time.Second
+		}
+	}
+	if *pollInterval > 0 {
+		cfg.Watch.PollInterval.Duration = *pollInterval
+	}
 	return serve(ctx, cfg, log, nil)
 }
 
 // serve runs the edge for cfg until ctx ends, then drains in-flight requests (bounded by the
 // shutdown timeout). ready, when not nil, is told the address once it listens.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(addr string)) error {
-	d, err := cfg.Distribution()
+	lv, err := startLive(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	reg, err := loadHooks(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	srv, err := edge.NewServer(d, edge.Options{Logger: log, Hooks: hookSource(reg), CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject)})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
+	defer func() { lv.srv.Distribution().Close() }()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				if cfg.Path == config.FlagsPath {
+					log.Warn("SIGHUP: there is no config file to reload")
+					continue
+				}
+				lv.ReloadConfig("SIGHUP")
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           lv.srv,
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout.Duration,
 		IdleTimeout:       cfg.Server.IdleTimeout.Duration,
 		MaxHeaderBytes:    int(cfg.Server.MaxHeaderBytes),

@@ -24,6 +24,8 @@ const (
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultMaxHeaderBytes    = 32 << 10
 	DefaultShutdownTimeout   = 10 * time.Second
+	DefaultDebounce          = 100 * time.Millisecond
+	DefaultPollInterval      = 5 * time.Second
 )
 
 // Config is a loaded, validated config.

@@ -24,6 +24,14 @@ type File struct {
 	Cache          Cache          `yaml:"cache"`
 	HookTimeouts   HookTimeouts   `yaml:"hook_timeouts"`
 	Server         ServerSettings `yaml:"server"`
+	Watch          Watch          `yaml:"watch"`
+}
+
+// Watch tunes how the hooks folder and the config file are watched.
+type Watch struct {
+	Debounce     Duration `yaml:"debounce"`
+	PollInterval Duration `yaml:"poll_interval"`
+	Poll         bool     `yaml:"poll"`
 }
 
 // Origin is one entry of origins.

@@ -67,6 +67,17 @@ func (c *Config) validate(ck *checker) {
 	rangeCheck(ck, "hook_timeouts.viewer", ht.Viewer.Duration, time.Millisecond, 30*time.Second)
 	rangeCheck(ck, "hook_timeouts.origin", ht.Origin.Duration, time.Millisecond, 60*time.Second)
 
+	wt := &f.Watch
+	defaultDur(&wt.Debounce, DefaultDebounce)
+	if !wt.PollInterval.Set {
+		wt.PollInterval.Duration = DefaultPollInterval
+		if wt.Poll {
+			wt.PollInterval.Duration = time.Second
+		}
+	}
+	rangeCheck(ck, "watch.debounce", wt.Debounce.Duration, time.Millisecond, 10*time.Second)
+	rangeCheck(ck, "watch.poll_interval", wt.PollInterval.Duration, 100*time.Millisecond, time.Hour)
+
 	sv := &f.Server
 	defaultDur(&sv.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	defaultDur(&sv.IdleTimeout, DefaultIdleTimeout)
