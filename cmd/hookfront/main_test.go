@@ -417,3 +417,75 @@ exports.handler = async (event, context) => ({status: 200, statusDescription: 'O
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }
+
+// waitBody polls url until its body is want (bounded).
+func waitBody(t *testing.T, url, want string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, body := fetch(t, "GET", url)
+		if body == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s answers %q, want %q", url, body, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestHotReloadOfHooksAndConfig(t *testing.T) {
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "A") }))
+	defer a.Close()
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "B") }))
+	defer b.Close()
+	dir := t.TempDir()
+	writeFile(t, dir, "hooks/vr.js", `exports.handler = async (e) => { const r = e.Records[0].cf.request; if (r.uri === '/hook') return {status: '200', body: 'hook v1'}; return r; };`)
+	cfgText := func(target, hook string) string {
+		return fmt.Sprintf(`hooks_dir: hooks
+watch: {debounce: 20ms}
+origins:
+  - {id: a, url: %q}
+  - {id: b, url: %q}
+behaviors:
+  - path_pattern: "*"
+    target: %s
+    ttl: {default: 0s}
+    hooks: {viewer-request: %s}
+`, a.URL, b.URL, target, hook)
+	}
+	cfg := writeFile(t, dir, "hookfront.yaml", cfgText("a", "vr.js"))
+	p := start(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	base := "http://" + p.addr
+	waitBody(t, base+"/hook", "hook v1")
+	waitBody(t, base+"/x", "A")
+
+	// Saving a hook file: the next requests run the new code.
+	writeFile(t, dir, "hooks/vr.js", `exports.handler = async (e) => { const r = e.Records[0].cf.request; if (r.uri === '/hook') return {status: '200', body: 'hook v2'}; return r; };`)
+	waitBody(t, base+"/hook", "hook v2")
+	p.waitLog(t, `msg="hooks reloaded" generation=2 files=[vr.js]`)
+
+	// A broken hook is refused with file:line:col; v2 keeps serving.
+	writeFile(t, dir, "hooks/vr.js", "exports.handler = async (e) => {\n  return e.;\n};\n")
+	p.waitLog(t, "vr.js:2:")
+	waitBody(t, base+"/hook", "hook v2")
+
+	// A config change swaps the target.
+	writeFile(t, dir, "hooks/vr.js", `exports.handler = async (e) => e.Records[0].cf.request;`)
+	writeFile(t, dir, "hookfront.yaml", cfgText("b", "vr.js"))
+	waitBody(t, base+"/x", "B")
+	p.waitLog(t, `msg="config reloaded" why="file changed"`)
+
+	// An invalid config is refused with file:line; the running one stays.
+	writeFile(t, dir, "hookfront.yaml", cfgText("nope", "vr.js"))
+	p.waitLog(t, cfg+`:8: behaviors[0].target: \"nope\" is not an origin`)
+	waitBody(t, base+"/x", "B")
+
+	// SIGHUP reloads too.
+	writeFile(t, dir, "hookfront.yaml", cfgText("a", "vr.js"))
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	waitBody(t, base+"/x", "A")
+	if err := p.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
