@@ -30,7 +30,10 @@ unit:
 demo:
 	$(GO) run ./cmd/hookfront demo
 
+# bench: the load comparison against a bare httputil.ReverseProxy (hookfront-bench), then the Go
+# benchmarks of the hot paths. Loopback only, bounded in time (a few minutes on 2 cores).
 bench:
+	$(GO) run ./cmd/hookfront-bench
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
