@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/hookfront/hookfront/hooks/event"
@@ -29,10 +28,7 @@ func (res *originResult) close() {
 	}
 }
 
-var (
-	errClientGone = errors.New("viewer went away")
-	errStalled    = errors.New("origin stalled while sending the body")
-)
+var errClientGone = errors.New("viewer went away")
 
 // originError is an attempt loop that ended with no usable response.
 type originError struct {
@@ -145,9 +141,9 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 }
 
 // roundTrip sends one attempt to o. For GET and HEAD a response timeout is retried up to the
-// origin's connection attempts, as CloudFront does; other methods are sent once. The returned
-// body cancels the attempt when closed, and fails with errStalled when the origin goes quiet
-// for longer than the response timeout.
+// origin's connection attempts, as CloudFront does; other methods are sent once. The response
+// timeout is enforced by the origin's connections (deadlineConn), for the headers and for every
+// read of the body.
 func (s *Server) roundTrip(ctx context.Context, tx *exchange, vr *viewerRequest, ev *event.Request, o *Origin, stale *Entry) (*http.Response, error) {
 	tries := 1
 	if vr.method == http.MethodGet || vr.method == http.MethodHead {
@@ -155,66 +151,16 @@ func (s *Server) roundTrip(ctx context.Context, tx *exchange, vr *viewerRequest,
 	}
 	var err error
 	for i := 0; i < tries; i++ {
-		actx, cancel := context.WithCancel(ctx)
 		var resp *http.Response
-		resp, err = o.transport.RoundTrip(s.outbound(actx, tx, vr, ev, o, stale))
-		if err == nil {
-			resp.Body = newWatchedBody(resp.Body, o.ResponseTimeout, cancel)
+		if resp, err = o.transport.RoundTrip(s.outbound(ctx, tx, vr, ev, o, stale)); err == nil {
 			return resp, nil
 		}
-		cancel()
 		var ce *ConnectError
 		if ctx.Err() != nil || errors.As(err, &ce) || !isTimeout(err) {
 			break
 		}
 	}
 	return nil, err
-}
-
-// watchedBody cancels the attempt when the origin is silent for longer than timeout between two
-// reads (CloudFront's response timeout also bounds the gap between packets), and on Close.
-type watchedBody struct {
-	rc      io.ReadCloser
-	timeout time.Duration
-	cancel  context.CancelFunc
-	timer   *time.Timer
-	mu      sync.Mutex
-	stalled bool
-}
-
-func newWatchedBody(rc io.ReadCloser, timeout time.Duration, cancel context.CancelFunc) *watchedBody {
-	w := &watchedBody{rc: rc, timeout: timeout, cancel: cancel}
-	w.timer = time.AfterFunc(timeout, w.stall)
-	return w
-}
-
-func (w *watchedBody) stall() {
-	w.mu.Lock()
-	w.stalled = true
-	w.mu.Unlock()
-	w.cancel()
-}
-
-func (w *watchedBody) Read(p []byte) (int, error) {
-	n, err := w.rc.Read(p)
-	if err != nil && err != io.EOF {
-		w.mu.Lock()
-		stalled := w.stalled
-		w.mu.Unlock()
-		if stalled {
-			return n, fmt.Errorf("%w: %v", errStalled, err)
-		}
-		return n, err
-	}
-	w.timer.Reset(w.timeout)
-	return n, err
-}
-
-func (w *watchedBody) Close() error {
-	w.timer.Stop()
-	err := w.rc.Close()
-	w.cancel()
-	return err
 }
 
 // drainClose reads a little of a discarded body so that its connection can be reused, then closes.

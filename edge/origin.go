@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -69,7 +68,8 @@ func (o *Origin) prepare() error {
 }
 
 // newTransport builds a keep-alive transport whose dials are ours to count: the Transport makes
-// one DialContext call per new connection, and that call tries up to attempts times.
+// one DialContext call per new connection, and that call tries up to attempts times. The
+// response timeout lives on the connection (see deadlineConn), so no request pays for a timer.
 func newTransport(attempts int, connect, response, keepalive time.Duration, id string) *http.Transport {
 	d := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
 	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -77,7 +77,7 @@ func newTransport(attempts int, connect, response, keepalive time.Duration, id s
 		for i := 0; i < attempts; i++ {
 			c, err := d.DialContext(ctx, network, addr)
 			if err == nil {
-				return c, nil
+				return &deadlineConn{Conn: c, timeout: response}, nil
 			}
 			last = err
 			if ctx.Err() != nil {
@@ -91,7 +91,6 @@ func newTransport(attempts int, connect, response, keepalive time.Duration, id s
 		MaxIdleConns:           0,
 		MaxIdleConnsPerHost:    512,
 		IdleConnTimeout:        keepalive,
-		ResponseHeaderTimeout:  response,
 		TLSHandshakeTimeout:    connect,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: maxOriginHeaderBytes,
@@ -125,14 +124,31 @@ func failoverMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
+// deadlineConn is an origin connection whose reads may wait at most timeout: the deadline moves
+// forward when a request is written and before every read. That is CloudFront's response
+// timeout — the time to the first byte and the longest gap between packets — at the cost of a
+// deadline update per read, not a timer per request. An idle pooled connection therefore lives
+// at most min(keepalive, response timeout).
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *deadlineConn) Read(p []byte) (int, error) {
+	_ = c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Read(p)
+}
+
+func (c *deadlineConn) Write(p []byte) (int, error) {
+	_ = c.Conn.SetReadDeadline(time.Now().Add(c.timeout)) // also moves a read already waiting
+	return c.Conn.Write(p)
+}
+
 // isTimeout reports whether err is a response timeout (headers or a stalled body).
 func isTimeout(err error) bool {
-	if errors.Is(err, errStalled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return true
-	}
-	return strings.Contains(err.Error(), "timeout awaiting response headers")
+	return errors.As(err, &ne) && ne.Timeout()
 }

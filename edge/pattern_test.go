@@ -1,6 +1,9 @@
 package edge
 
-import "testing"
+import (
+	"net/http"
+	"testing"
+)
 
 func TestPatternMatch(t *testing.T) {
 	cases := []struct {
@@ -50,5 +53,18 @@ func BenchmarkBehaviorMatch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d.match("/images/2024/summer/beach.png")
+	}
+}
+
+func TestCheckPath(t *testing.T) {
+	for path, bad := range map[string]bool{
+		"/": false, "/a/b.c": false, "/a/...": false, "/a/..b": false, "/.well-known/x": false, "/a%20b": false,
+		"/a/../b": true, "/a/./b": true, "/..": true, "/a/%2e%2E/b": true, "/a/.%2e": true, "/a%2fb": true, "/a%5Cb": true, `/a\b`: true,
+	} {
+		r, _ := http.NewRequest("GET", "http://x", nil)
+		r.URL.Path, r.URL.RawPath = path, path
+		if got := checkPath(r) != ""; got != bad {
+			t.Errorf("%q: refused=%v, want %v", path, got, bad)
+		}
 	}
 }

@@ -459,20 +459,53 @@ func (s *Server) hookFailure(he *hookError, tx *exchange) *response {
 }
 
 // checkPath refuses paths that could reach something the behaviors did not mean to expose:
-// dot segments (also percent-encoded) and encoded slashes or backslashes.
+// dot segments (also percent-encoded) and encoded slashes or backslashes. It runs on every
+// request, so it scans without allocating.
 func checkPath(r *http.Request) string {
-	raw := r.URL.EscapedPath()
+	raw := r.URL.RawPath
+	if raw == "" {
+		raw = r.URL.Path
+	}
 	if !strings.HasPrefix(raw, "/") {
 		return "The request path must start with a slash."
 	}
-	lower := strings.ToLower(raw)
-	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(raw, `\`) {
+	if strings.IndexByte(raw, '\\') >= 0 {
 		return "Encoded slashes are not allowed in the request path."
 	}
-	for _, seg := range strings.Split(strings.ReplaceAll(lower, "%2e", "."), "/") {
-		if seg == "." || seg == ".." {
-			return "Dot segments are not allowed in the request path."
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '%' && i+2 < len(raw) && (raw[i+1] == '2' && (raw[i+2] == 'f' || raw[i+2] == 'F') || raw[i+1] == '5' && (raw[i+2] == 'c' || raw[i+2] == 'C')) {
+			return "Encoded slashes are not allowed in the request path."
 		}
 	}
+	// Walk the segments; a segment of only "." or "%2e" units, one or two of them, is a dot segment.
+	for start := 1; start <= len(raw); {
+		end := strings.IndexByte(raw[start:], '/')
+		if end < 0 {
+			end = len(raw)
+		} else {
+			end += start
+		}
+		if dots := dotUnits(raw[start:end]); dots == 1 || dots == 2 {
+			return "Dot segments are not allowed in the request path."
+		}
+		start = end + 1
+	}
 	return ""
+}
+
+// dotUnits counts the dots of a segment made only of "." and "%2e"; -1 when it has anything else.
+func dotUnits(seg string) int {
+	n := 0
+	for i := 0; i < len(seg); {
+		switch {
+		case seg[i] == '.':
+			i++
+		case len(seg)-i >= 3 && seg[i] == '%' && seg[i+1] == '2' && (seg[i+2] == 'e' || seg[i+2] == 'E'):
+			i += 3
+		default:
+			return -1
+		}
+		n++
+	}
+	return n
 }

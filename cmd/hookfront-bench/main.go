@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -25,8 +26,8 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 2 && os.Args[1] == "baseline" {
-		baseline(os.Args[2], os.Args[3])
+	if len(os.Args) > 3 && os.Args[1] == "baseline" {
+		baseline(os.Args[2], os.Args[3], os.Args[4:])
 		return
 	}
 	var (
@@ -34,9 +35,13 @@ func main() {
 		rounds      = flag.Int("rounds", 3, "rounds per target (medians are reported)")
 		roundTime   = flag.Duration("round", 2*time.Second, "length of one round")
 		concurrency = flag.Int("c", 16, "keep-alive connections of the load generator")
+		cpuprofile  = flag.String("cpuprofile", "", "have hookfront write a CPU profile to this file")
+		blProfile   = flag.String("baseline-cpuprofile", "", "have the bare ReverseProxy write a CPU profile to this file")
+		only        = flag.String("only", "", "measure only the targets whose name contains this (the baseline always runs)")
 	)
 	flag.Parse()
-	if err := run(*hookfront, *rounds, *roundTime, *concurrency); err != nil {
+	opt := options{hookfront: *hookfront, rounds: *rounds, round: *roundTime, conc: *concurrency, cpuprofile: *cpuprofile, blProfile: *blProfile, only: *only}
+	if err := run(opt); err != nil {
 		fmt.Fprintln(os.Stderr, "hookfront-bench:", err)
 		os.Exit(1)
 	}
@@ -44,7 +49,17 @@ func main() {
 
 // baseline is the floor any Go proxy pays: httputil.ReverseProxy with a keep-alive transport
 // and pooled buffers, nothing else.
-func baseline(listen, origin string) {
+func baseline(listen, origin string, profile []string) {
+	if len(profile) == 1 {
+		f, err := os.Create(profile[0])
+		if err != nil {
+			panic(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			panic(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	u, err := url.Parse(origin)
 	if err != nil {
 		panic(err)
@@ -100,7 +115,18 @@ type target struct {
 	isRef bool // the baseline the others are compared with
 }
 
-func run(hookfrontBin string, rounds int, roundTime time.Duration, conc int) error {
+type options struct {
+	hookfront  string
+	rounds     int
+	round      time.Duration
+	conc       int
+	cpuprofile string
+	blProfile  string
+	only       string
+}
+
+func run(opt options) error {
+	hookfrontBin, rounds, roundTime, conc := opt.hookfront, opt.rounds, opt.round, opt.conc
 	work, err := os.MkdirTemp("", "hookfront-bench-")
 	if err != nil {
 		return err
@@ -133,7 +159,12 @@ func run(hookfrontBin string, rounds int, roundTime time.Duration, conc int) err
 		return err
 	}
 	startAt := time.Now()
-	hf, err := startProcess(hookfrontBin, port, "serve", "--config", cfg, "--listen", port, "--log-level", "warn")
+	args := []string{"serve", "--config", cfg, "--listen", port, "--log-level", "warn"}
+	if opt.cpuprofile != "" {
+		abs, _ := filepath.Abs(opt.cpuprofile)
+		args = append(args, "--cpu-profile", abs)
+	}
+	hf, err := startProcess(hookfrontBin, port, args...)
 	if err != nil {
 		return err
 	}
@@ -143,7 +174,12 @@ func run(hookfrontBin string, rounds int, roundTime time.Duration, conc int) err
 		return err
 	}
 	idleRSS := hf.rssKB()
-	bl, err := startProcess(self, "", "baseline", "127.0.0.1:0", origin)
+	blArgs := []string{"baseline", "127.0.0.1:0", origin}
+	if opt.blProfile != "" {
+		abs, _ := filepath.Abs(opt.blProfile)
+		blArgs = append(blArgs, abs)
+	}
+	bl, err := startProcess(self, "", blArgs...)
 	if err != nil {
 		return err
 	}
@@ -155,6 +191,15 @@ func run(hookfrontBin string, rounds int, roundTime time.Duration, conc int) err
 		{name: "hookfront, 2 no-op origin hooks, miss", proc: hf, path: "/ohooks/nostore"},
 		{name: "hookfront, cache hit, no hooks", proc: hf, path: "/hit/cached"},
 		{name: "hookfront, cache hit, 2 no-op viewer hooks", proc: hf, path: "/vhooks/cached"},
+	}
+	if opt.only != "" {
+		kept := targets[:1]
+		for _, t := range targets[1:] {
+			if strings.Contains(t.name, opt.only) {
+				kept = append(kept, t)
+			}
+		}
+		targets = kept
 	}
 	results := make([][]roundResult, len(targets))
 	fmt.Printf("hookfront-bench: %d rounds of %v per target, %d keep-alive connections, GOMAXPROCS=%d, %d CPUs\n", rounds, roundTime, conc, runtime.GOMAXPROCS(0), runtime.NumCPU())
@@ -224,6 +269,7 @@ type roundResult struct {
 	rps       float64
 	p50, p99  time.Duration
 	cpuPerReq time.Duration
+	sysPerReq float64
 	errors    int
 }
 
@@ -236,7 +282,9 @@ func measure(t target, d time.Duration, conc int) (roundResult, error) {
 	if err != nil {
 		return roundResult{}, err
 	}
+	sysBefore := t.proc.syscalls()
 	lat, errs, took := load(url, d, conc)
+	sysAfter := t.proc.syscalls()
 	after, err := t.proc.cpu()
 	if err != nil {
 		return roundResult{}, err
@@ -250,6 +298,7 @@ func measure(t target, d time.Duration, conc int) (roundResult, error) {
 		p50:       lat[len(lat)/2],
 		p99:       lat[len(lat)*99/100],
 		cpuPerReq: (after - before) / time.Duration(len(lat)),
+		sysPerReq: float64(sysAfter-sysBefore) / float64(len(lat)),
 		errors:    errs,
 	}, nil
 }
@@ -364,6 +413,7 @@ func report(targets []target, results [][]roundResult, startup time.Duration, rs
 			p50: median(rs, func(r roundResult) float64 { return us(r.p50) }),
 			p99: median(rs, func(r roundResult) float64 { return us(r.p99) }),
 			cpu: median(rs, func(r roundResult) float64 { return us(r.cpuPerReq) }),
+			sys: median(rs, func(r roundResult) float64 { return r.sysPerReq }),
 		}
 		for _, r := range rs {
 			meds[i].errors += r.errors
@@ -373,12 +423,13 @@ func report(targets []target, results [][]roundResult, startup time.Duration, rs
 		}
 	}
 	fmt.Println()
-	fmt.Printf("| %-44s | %9s | %8s | %8s | %12s | %9s | %9s | %6s |\n", "target", "req/s", "p50 µs", "p99 µs", "CPU µs/req", "CPU ratio", "rps ratio", "errors")
-	fmt.Printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", strings.Repeat("-", 46), strings.Repeat("-", 11), strings.Repeat("-", 10), strings.Repeat("-", 10), strings.Repeat("-", 14), strings.Repeat("-", 11), strings.Repeat("-", 11), strings.Repeat("-", 8))
+	fmt.Printf("| %-44s | %9s | %8s | %8s | %12s | %9s | %9s | %9s | %6s |\n", "target", "req/s", "p50 µs", "p99 µs", "CPU µs/req", "CPU ratio", "rps ratio", "syscalls", "errors")
+	fmt.Printf("|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", strings.Repeat("-", 46), strings.Repeat("-", 11), strings.Repeat("-", 10), strings.Repeat("-", 10), strings.Repeat("-", 14), strings.Repeat("-", 11), strings.Repeat("-", 11), strings.Repeat("-", 11), strings.Repeat("-", 8))
 	for i, t := range targets {
 		m := meds[i]
-		fmt.Printf("| %-44s | %9.0f | %8.0f | %8.0f | %12.1f | %8.2f× | %8.2f× | %6d |\n", t.name, m.rps, m.p50, m.p99, m.cpu, m.cpu/ref.cpu, m.rps/ref.rps, m.errors)
+		fmt.Printf("| %-44s | %9.0f | %8.0f | %8.0f | %12.1f | %8.2f× | %8.2f× | %9.1f | %6d |\n", t.name, m.rps, m.p50, m.p99, m.cpu, m.cpu/ref.cpu, m.rps/ref.rps, m.sys, m.errors)
 	}
+	fmt.Println("(syscalls: read and write system calls of the proxy per request, from /proc/PID/io)")
 	fmt.Println()
 	fmt.Printf("start-up to first served request: %v\n", startup.Round(time.Millisecond))
 	fmt.Printf("idle RSS after start: %.1f MB\n", float64(rssKB)/1024)
@@ -386,6 +437,6 @@ func report(targets []target, results [][]roundResult, startup time.Duration, rs
 }
 
 type roundResultMedians struct {
-	rps, p50, p99, cpu float64
-	errors             int
+	rps, p50, p99, cpu, sys float64
+	errors                  int
 }

@@ -99,3 +99,19 @@ func (p *process) rssKB() int64 {
 	}
 	return 0
 }
+
+// syscalls is the process's count of read and write system calls so far.
+func (p *process) syscalls() int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && (f[0] == "syscr:" || f[0] == "syscw:") {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			n += v
+		}
+	}
+	return n
+}

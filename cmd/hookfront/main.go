@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -29,7 +30,16 @@ Usage:
 Run "hookfront COMMAND -h" for a command's flags.
 `
 
+// gcPercent is hookfront's default GOGC. A proxy keeps a small live heap and makes much
+// short-lived garbage per request; at Go's default (100) it collects every few MB allocated,
+// hundreds of times a second under load. 400 trades some memory under load (the heap goal grows
+// from 4 MB to 16 MB at minimum) for far fewer collections. GOGC in the environment wins.
+const gcPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))

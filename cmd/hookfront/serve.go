@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -32,6 +33,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&fc.FailoverCodes, "failover-codes", "", "statuses that fail over to --secondary (default 500,502,503,504)")
 	poll := fs.Bool("poll", false, "watch the hooks folder and config by polling only (Docker bind mounts, network filesystems)")
 	pollInterval := fs.Duration("poll-interval", 0, "how often to rescan the hooks folder and config (default 5s, or 1s with --poll)")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) to this file until the edge stops")
 	fs.StringVar(&lf.format, "log-format", "text", "log format: text or json")
 	fs.StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +72,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *pollInterval > 0 {
 		cfg.Watch.PollInterval.Duration = *pollInterval
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return serve(ctx, cfg, log, nil)
 }
