@@ -77,11 +77,16 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 	for i, m := range b.members {
 		last := i == len(b.members)-1
 		tx.member = i
-		var ev *event.Request
+		// ev is what origin hooks see; changed is the request as origin-request left it, nil when
+		// it left it as it was (the outbound request is then built from vr, which is cheaper).
+		var ev, changed *event.Request
 		if hasReq || hasResp {
-			ev = vr.event().Clone() // every attempt starts from the same viewer request
-			ev.Origin = originEvent(m)
-			ev.Body = vr.eventBody(event.OriginRequest)
+			// Every attempt starts from the same viewer request. A shallow copy is enough: the
+			// hooks package never changes the request it is given.
+			c := *vr.event()
+			c.Origin = m.eventOrigin
+			c.Body = vr.eventBody(event.OriginRequest)
+			ev = &c
 		}
 		if hasReq {
 			out, gen, err := tx.hooks.Request(ctx, b.ID(), event.OriginRequest, tx.config(event.OriginRequest), ev)
@@ -92,10 +97,12 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 				status, h, body := applyEventResponse(gen)
 				return &originResult{status: status, header: h, bytes: body, generated: true, member: m}, nil
 			}
-			ev = out
+			if out != ev {
+				ev, changed = out, out
+			}
 		}
 		start := time.Now()
-		resp, err := s.roundTrip(ctx, tx, vr, ev, m, stale)
+		resp, err := s.roundTrip(ctx, tx, vr, changed, m, stale)
 		a := attemptLog{origin: m.ID, dur: time.Since(start)}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -114,17 +121,20 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		removeHopHeaders(resp.Header)
 		res := &originResult{status: resp.StatusCode, header: resp.Header, body: resp.Body, member: m}
 		if hasResp {
-			out, err := tx.hooks.Response(ctx, b.ID(), event.OriginResponse, tx.config(event.OriginResponse), ev, eventResponse(res.status, res.header))
+			in := eventResponse(res.status, res.header)
+			out, err := tx.hooks.Response(ctx, b.ID(), event.OriginResponse, tx.config(event.OriginResponse), ev, in)
 			if err != nil {
 				tx.attempts = append(tx.attempts, a)
 				res.close()
 				return nil, &hookError{trigger: event.OriginResponse, err: err}
 			}
-			status, h, body := applyEventResponse(out)
-			res.status, res.header = status, h
-			if body != nil {
-				res.close()
-				res.body, res.bytes = nil, body
+			if out != in { // the hook changed something
+				status, h, body := applyEventResponse(out)
+				res.status, res.header = status, h
+				if body != nil {
+					res.close()
+					res.body, res.bytes = nil, body
+				}
 			}
 		}
 		// Failover looks at the origin's raw status, so a hook cannot suppress or force it.

@@ -36,10 +36,11 @@ func (h *recorder) record(t event.Trigger, r *event.Request) {
 	h.calls = append(h.calls, string(t)+id)
 }
 
+// Request and Response hand copies to the callbacks: a HookSet never changes its input.
 func (h *recorder) Request(_ context.Context, _ string, t event.Trigger, _ event.Config, r *event.Request) (*event.Request, *event.Response, error) {
 	h.record(t, r)
 	if h.onReq != nil {
-		return h.onReq(t, r)
+		return h.onReq(t, r.Clone())
 	}
 	return r, nil, nil
 }
@@ -47,7 +48,9 @@ func (h *recorder) Request(_ context.Context, _ string, t event.Trigger, _ event
 func (h *recorder) Response(_ context.Context, _ string, t event.Trigger, _ event.Config, r *event.Request, w *event.Response) (*event.Response, error) {
 	h.record(t, r)
 	if h.onResp != nil {
-		return h.onResp(t, w)
+		c := *w
+		c.Headers = w.Headers.Clone()
+		return h.onResp(t, &c)
 	}
 	return w, nil
 }

@@ -11,6 +11,10 @@ import (
 
 // HookSet runs the hooks bound to behaviors. It is declared here, where it is consumed, and
 // satisfied by the hooks package; edge never sees JavaScript.
+//
+// A HookSet never changes the request or response it is given: it returns new values when a
+// hook changed something, and the very value it was given when nothing changed, which lets the
+// edge skip converting it back.
 type HookSet interface {
 	// Has reports whether a hook is bound to trigger t of the behavior, so that the edge can skip
 	// building an event nobody reads.

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/hookfront/hookfront/hooks/event"
 )
 
 // Origin is one configured origin server.
@@ -21,7 +23,8 @@ type Origin struct {
 	KeepaliveTimeout   time.Duration // how long an idle pooled connection is kept
 	CustomHeaders      http.Header   // set on every request to this origin, replacing viewer values
 
-	transport *http.Transport
+	transport   *http.Transport
+	eventOrigin *event.Origin // request.origin for hooks, made once (hooks never change it)
 }
 
 // Defaults from CloudFront's origin settings.
@@ -64,6 +67,7 @@ func (o *Origin) prepare() error {
 		o.KeepaliveTimeout = DefaultKeepaliveTimeout
 	}
 	o.transport = newTransport(o.ConnectionAttempts, o.ConnectionTimeout, o.ResponseTimeout, o.KeepaliveTimeout, o.ID)
+	o.eventOrigin = originEvent(o)
 	return nil
 }
 

@@ -138,7 +138,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.write(w, tx, &response{status: status, header: h, body: body, xcache: xGenerated, noVResp: true})
 			return
 		}
-		vr.apply(out)
+		if out != vr.ev { // the hook changed the request
+			vr.apply(out)
+		}
 	}
 	resp := s.respond(ctx, tx, vr, true)
 	if resp == nil {
@@ -153,12 +155,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // viewerResponse runs the viewer-response hook on a copy of the response's headers.
 func (s *Server) viewerResponse(ctx context.Context, tx *exchange, vr *viewerRequest, resp *response) *response {
-	out, err := tx.hooks.Response(ctx, tx.b.ID(), event.ViewerResponse, tx.config(event.ViewerResponse), vr.event(), eventResponse(resp.status, resp.header))
+	in := eventResponse(resp.status, resp.header)
+	out, err := tx.hooks.Response(ctx, tx.b.ID(), event.ViewerResponse, tx.config(event.ViewerResponse), vr.event(), in)
 	if err != nil {
 		if resp.stream != nil {
 			drainClose(resp.stream)
 		}
 		return s.hookFailure(&hookError{trigger: event.ViewerResponse, err: err}, tx)
+	}
+	if out == in { // unchanged
+		return resp
 	}
 	next := *resp
 	_, next.header, next.body = applyEventResponse(out) // the status cannot change here

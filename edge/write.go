@@ -11,6 +11,18 @@ import (
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
+// Header values the edge sets on every response, allocated once (net/http only reads them).
+var (
+	viaValue     = []string{"1.1 hookfront"}
+	xcacheValues = map[string][]string{}
+)
+
+func init() {
+	for _, v := range []string{xHit, xRefresh, xMiss, xError, xGenerated} {
+		xcacheValues[v] = []string{v}
+	}
+}
+
 // write sends resp to the viewer with the edge's own headers. A failure after the headers went
 // out aborts the connection (http.ErrAbortHandler), as net/http/httputil does: an error page can
 // no longer be sent then.
@@ -20,8 +32,8 @@ func (s *Server) write(w http.ResponseWriter, tx *exchange, resp *response) {
 	for k, v := range resp.header {
 		h[k] = v
 	}
-	h["X-Cache"] = []string{resp.xcache}
-	h["Via"] = []string{"1.1 hookfront"}
+	h["X-Cache"] = xcacheValues[resp.xcache]
+	h["Via"] = viaValue
 	h["X-Hookfront-Request-Id"] = []string{tx.id}
 	if resp.hasAge {
 		h["Age"] = []string{strconv.FormatInt(int64(resp.age/time.Second), 10)}
