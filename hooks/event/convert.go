@@ -12,18 +12,38 @@ import (
 // host, when not empty, is added as the "host" header that net/http keeps outside the map.
 func FromHTTPHeader(h http.Header, host string) Headers {
 	out := make(Headers, len(h)+1)
+	n := 0
+	for _, values := range h {
+		n += len(values)
+	}
 	if host != "" {
-		out["host"] = []HeaderValue{{Key: "Host", Value: host}}
+		n++
+	}
+	// One backing array for every value: a request's headers cost two allocations, not one per
+	// header. Each list is capped at its length, so appending to one never overwrites the next.
+	all := make([]HeaderValue, 0, n)
+	if host != "" {
+		all = append(all, HeaderValue{Key: "Host", Value: host})
+		out["host"] = all[0:1:1]
 	}
 	for name, values := range h {
-		lower := strings.ToLower(name)
-		list := make([]HeaderValue, len(values))
-		for i, v := range values {
-			list[i] = HeaderValue{Key: name, Value: v}
+		start := len(all)
+		for _, v := range values {
+			all = append(all, HeaderValue{Key: name, Value: v})
 		}
-		out[lower] = list
+		out[lowerName(name)] = all[start:len(all):len(all)]
 	}
 	return out
+}
+
+// lowerName lower-cases a header name, without allocating when it already is lower case.
+func lowerName(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(name)
+		}
+	}
+	return name
 }
 
 // ToHTTPHeader converts Lambda@Edge headers back. The "host" entry is returned separately, as
@@ -32,6 +52,11 @@ func FromHTTPHeader(h http.Header, host string) Headers {
 func (h Headers) ToHTTPHeader() (http.Header, string) {
 	out := make(http.Header, len(h))
 	host := ""
+	n := 0
+	for _, list := range h {
+		n += len(list)
+	}
+	all := make([]string, 0, n) // one backing array, as in FromHTTPHeader
 	for name, list := range h {
 		if name == "host" {
 			if len(list) > 0 {
@@ -39,10 +64,16 @@ func (h Headers) ToHTTPHeader() (http.Header, string) {
 			}
 			continue
 		}
-		canon := textproto.CanonicalMIMEHeaderKey(name)
+		start := len(all)
 		for _, hv := range list {
-			out[canon] = append(out[canon], hv.Value)
+			all = append(all, hv.Value)
 		}
+		canon := textproto.CanonicalMIMEHeaderKey(name)
+		if prev, ok := out[canon]; ok { // "X-A" and "x-a" from a hook: one header
+			out[canon] = append(prev[:len(prev):len(prev)], all[start:]...)
+			continue
+		}
+		out[canon] = all[start:len(all):len(all)]
 	}
 	return out, host
 }

@@ -1,0 +1,30 @@
+package event
+
+import (
+	"net/http"
+	"reflect"
+	"testing"
+)
+
+func TestHeaderConversionRoundTrip(t *testing.T) {
+	h := http.Header{"Accept": {"a", "b"}, "X-One": {"1"}, "Set-Cookie": {"a=1", "b=2", "c=3"}}
+	ev := FromHTTPHeader(h, "example.com")
+	if got := ev["set-cookie"]; len(got) != 3 || got[1] != (HeaderValue{Key: "Set-Cookie", Value: "b=2"}) {
+		t.Fatalf("set-cookie %v", got)
+	}
+	// Lists share one backing array; appending to one must not overwrite another.
+	ev["accept"] = append(ev["accept"], HeaderValue{Key: "Accept", Value: "c"})
+	back, host := ev.ToHTTPHeader()
+	want := http.Header{"Accept": {"a", "b", "c"}, "X-One": {"1"}, "Set-Cookie": {"a=1", "b=2", "c=3"}}
+	if host != "example.com" || !reflect.DeepEqual(back, want) {
+		t.Fatalf("round trip: %v %q", back, host)
+	}
+	back["X-One"] = append(back["X-One"], "2")
+	if back["Set-Cookie"][0] != "a=1" || len(back["Accept"]) != 3 {
+		t.Fatalf("appending to one header changed another: %v", back)
+	}
+	mixed := Headers{"x-a": {{Key: "X-A", Value: "1"}}, "X-A": {{Key: "X-A", Value: "2"}}}
+	if got, _ := mixed.ToHTTPHeader(); len(got["X-A"]) != 2 {
+		t.Fatalf("same header in two spellings: %v", got)
+	}
+}
