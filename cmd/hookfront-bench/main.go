@@ -189,8 +189,10 @@ func run(opt options) error {
 		{name: "bare ReverseProxy (miss)", proc: bl, path: "/x/nostore", isRef: true},
 		{name: "hookfront, no hooks, miss", proc: hf, path: "/nohooks/nostore"},
 		{name: "hookfront, 2 no-op origin hooks, miss", proc: hf, path: "/ohooks/nostore"},
+		{name: "…same, callback-style hooks", proc: hf, path: "/ohooks-cb/nostore"},
 		{name: "hookfront, cache hit, no hooks", proc: hf, path: "/hit/cached"},
 		{name: "hookfront, cache hit, 2 no-op viewer hooks", proc: hf, path: "/vhooks/cached"},
+		{name: "…same, callback-style hooks", proc: hf, path: "/vhooks-cb/cached"},
 	}
 	if opt.only != "" {
 		kept := targets[:1]
@@ -237,6 +239,8 @@ func writeConfig(dir, origin string) (string, error) {
 	files := map[string]string{
 		"noop-request.js":  "exports.handler = async (event) => event.Records[0].cf.request;\n",
 		"noop-response.js": "exports.handler = async (event) => event.Records[0].cf.response;\n",
+		"cb-request.js":    "exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.request);\n",
+		"cb-response.js":   "exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.response);\n",
 		"reload.js":        "exports.handler = async () => ({status: '200', body: 'v0'});\n",
 	}
 	for n, b := range files {
@@ -252,10 +256,16 @@ behaviors:
   - path_pattern: /ohooks/*
     target: o
     hooks: {origin-request: noop-request.js, origin-response: noop-response.js}
+  - path_pattern: /ohooks-cb/*
+    target: o
+    hooks: {origin-request: cb-request.js, origin-response: cb-response.js}
   - {path_pattern: /hit/*, target: o}
   - path_pattern: /vhooks/*
     target: o
     hooks: {viewer-request: noop-request.js, viewer-response: noop-response.js}
+  - path_pattern: /vhooks-cb/*
+    target: o
+    hooks: {viewer-request: cb-request.js, viewer-response: cb-response.js}
   - path_pattern: /reload/*
     target: o
     hooks: {viewer-request: reload.js}
