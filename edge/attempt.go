@@ -73,7 +73,6 @@ func errorKind(err error) string {
 func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, stale *Entry) (*originResult, error) {
 	b := tx.b
 	hasReq, hasResp := tx.has(event.OriginRequest), tx.has(event.OriginResponse)
-	mayFailover := failoverMethod(vr.method)
 	for i, m := range b.members {
 		last := i == len(b.members)-1
 		tx.member = i
@@ -109,10 +108,14 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 				return nil, errClientGone
 			}
 			a.err = errorKind(err)
-			if mayFailover && !last {
-				a.next = a.err
-				tx.attempts = append(tx.attempts, a)
-				continue
+			if !last {
+				if ok, why := mayFailover(b.group, vr, err, 0); ok {
+					a.next = a.err
+					tx.attempts = append(tx.attempts, a)
+					continue
+				} else {
+					a.stop = why
+				}
 			}
 			tx.attempts = append(tx.attempts, a)
 			return nil, &originError{origin: m.ID, err: err}
@@ -138,16 +141,46 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			}
 		}
 		// Failover looks at the origin's raw status, so a hook cannot suppress or force it.
-		if b.group != nil && b.group.FailoverOn[resp.StatusCode] && mayFailover && !last {
-			a.next = fmt.Sprintf("status %d", resp.StatusCode)
-			tx.attempts = append(tx.attempts, a)
-			res.close()
-			continue
+		if !last {
+			if ok, why := mayFailover(b.group, vr, nil, resp.StatusCode); ok {
+				a.next = fmt.Sprintf("status %d", resp.StatusCode)
+				tx.attempts = append(tx.attempts, a)
+				res.close()
+				continue
+			} else {
+				a.stop = why
+			}
 		}
 		tx.attempts = append(tx.attempts, a)
 		return res, nil
 	}
 	panic("unreachable: a behavior always has at least one member")
+}
+
+// mayFailover decides whether the request goes on to the group's next member after an attempt
+// that failed with err or answered status. GET, HEAD and OPTIONS follow CloudFront's rules;
+// writes fail over only with the group's write_failover and its safety rules. why names the rule
+// that kept a request from failing over, when the same outcome would have failed over a GET.
+func mayFailover(g *Group, vr *viewerRequest, err error, status int) (ok bool, why string) {
+	if g == nil {
+		return false, ""
+	}
+	wouldGET := err != nil || g.FailoverOn[status]
+	if failoverMethod(vr.method) {
+		return wouldGET, ""
+	}
+	wf := g.WriteFailover
+	if !wf.applies(vr.method) {
+		if wouldGET {
+			return false, vr.method + " does not fail over without write_failover"
+		}
+		return false, ""
+	}
+	ok, why = wf.decide(vr, err, status)
+	if !ok && !wouldGET {
+		why = ""
+	}
+	return ok, why
 }
 
 // roundTrip sends one attempt to o. For GET and HEAD a response timeout is retried up to the

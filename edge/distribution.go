@@ -61,6 +61,11 @@ func (d *Distribution) Prepare() error {
 		if len(g.Members) < 2 {
 			return fmt.Errorf("origin group %q needs at least two members", g.ID)
 		}
+		if wf := g.WriteFailover; wf != nil {
+			if err := wf.prepare(); err != nil {
+				return fmt.Errorf("origin group %q: write_failover: %w", g.ID, err)
+			}
+		}
 		if g.FailoverOn == nil {
 			g.FailoverOn = map[int]bool{}
 			for _, c := range DefaultFailoverStatusCodes {

@@ -37,6 +37,7 @@ type attemptLog struct {
 	err    string // connect_failure, timeout, reset, … when no response
 	dur    time.Duration
 	next   string // why the next member was tried, when one was
+	stop   string // why the next member was not tried, when a GET would have been
 	page   bool   // the attempt fetched a custom error page
 }
 
@@ -121,6 +122,11 @@ func formatAttempts(as []attemptLog) string {
 		if a.next != "" {
 			b.WriteString(" (failover: ")
 			b.WriteString(a.next)
+			b.WriteByte(')')
+		}
+		if a.stop != "" {
+			b.WriteString(" (no failover: ")
+			b.WriteString(a.stop)
 			b.WriteByte(')')
 		}
 	}

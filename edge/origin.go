@@ -112,9 +112,10 @@ func (o *Origin) Close() {
 
 // Group is an origin group: members tried in order, the first being the primary.
 type Group struct {
-	ID         string
-	Members    []*Origin
-	FailoverOn map[int]bool // raw origin statuses that send the request to the next member
+	ID            string
+	Members       []*Origin
+	FailoverOn    map[int]bool   // raw origin statuses that send the request to the next member
+	WriteFailover *WriteFailover // nil: writes never fail over (CloudFront's rule)
 }
 
 // FailoverStatusCodes are the statuses CloudFront lets an origin group fail over on.

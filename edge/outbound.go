@@ -25,6 +25,7 @@ type viewerRequest struct {
 	body     io.ReadCloser
 	bodyLen  int64
 	prefix   []byte // the first bytes of the body, read for hooks when the behavior includes it
+	buffered []byte // the whole body, kept so that each origin attempt can send it (write failover)
 	ip       string
 	ev       *event.Request // built on first use by a hook
 }
@@ -48,6 +49,10 @@ func newViewerRequest(r *http.Request) *viewerRequest {
 // readPrefix reads up to the origin triggers' body limit for hooks (include_body); the origin
 // still gets the whole body: what was read, then the rest.
 func (vr *viewerRequest) readPrefix() error {
+	if vr.buffered != nil {
+		vr.prefix = vr.buffered
+		return nil
+	}
 	if vr.body == nil || vr.prefix != nil {
 		return nil
 	}
@@ -103,7 +108,12 @@ func (vr *viewerRequest) setBody(b []byte) {
 	vr.prefix = b
 	vr.body = io.NopCloser(bytes.NewReader(b))
 	vr.bodyLen = int64(len(b))
+	if vr.buffered != nil {
+		vr.buffered = b
+	}
 }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // replacedBody is the body a hook put in place ("action": "replace"), nil when it kept it.
 func replacedBody(er *event.Request) []byte {
@@ -216,7 +226,12 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			return req
 		}
 	}
-	if vr.body != nil {
+	switch {
+	case len(vr.buffered) > 0: // every attempt sends the same bytes
+		b := vr.buffered
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	case vr.body != nil:
 		req.Body = io.NopCloser(vr.body) // the server owns and closes the viewer's body
 		req.ContentLength = vr.bodyLen
 	}

@@ -121,6 +121,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vr := newViewerRequest(r)
+	if g := tx.b.group; g != nil && g.WriteFailover.applies(r.Method) {
+		if err := vr.bufferBody(g.WriteFailover.MaxBody); err != nil {
+			if ctx.Err() != nil {
+				tx.status, tx.note = 499, "viewer went away while sending the body"
+				return
+			}
+			s.write(w, tx, s.edgeError(http.StatusBadRequest, "The request body could not be read.", tx))
+			return
+		}
+	}
 	if tx.b.IncludeBody && (tx.has(event.ViewerRequest) || tx.has(event.OriginRequest)) {
 		if err := vr.readPrefix(); err != nil {
 			s.write(w, tx, s.edgeError(http.StatusBadRequest, "The request body could not be read.", tx))

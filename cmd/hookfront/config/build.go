@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/hookfront/hookfront/edge"
@@ -37,17 +38,36 @@ func (c *Config) Distribution() (*edge.Distribution, error) {
 		return nil, err
 	}
 	for _, g := range c.OriginGroups {
-		eg := &edge.Group{ID: g.ID, Members: []*edge.Origin{origins[g.Primary], origins[g.Secondary]}, FailoverOn: map[int]bool{}}
+		eg := &edge.Group{ID: g.ID, FailoverOn: map[int]bool{}}
+		for _, id := range g.MemberIDs() {
+			eg.Members = append(eg.Members, origins[id])
+		}
 		for _, code := range g.FailoverStatusCodes {
 			eg.FailoverOn[code] = true
 		}
+		if wf := g.WriteFailover; wf != nil {
+			ewf := &edge.WriteFailover{Methods: wf.Methods, MaxBody: int64(wf.MaxBody), OnStatus: map[int]bool{}, IdempotencyKey: wf.IdempotencyKey}
+			for _, on := range wf.On {
+				if on == "connect_failure" {
+					ewf.OnConnect = true
+				} else if n, err := strconv.Atoi(on); err == nil {
+					ewf.OnStatus[n] = true
+				}
+			}
+			eg.WriteFailover = ewf
+		}
 		d.Groups = append(d.Groups, eg)
-		gp := &errorpages.GroupPages{}
+		gp := &errorpages.GroupPages{Members: map[string]errorpages.List{}}
 		if gp.Primary, err = c.pageList(g.ErrorPages.Primary); err != nil {
 			return nil, err
 		}
 		if gp.Secondary, err = c.pageList(g.ErrorPages.Secondary); err != nil {
 			return nil, err
+		}
+		for id, list := range g.ErrorPages.Members {
+			if gp.Members[id], err = c.pageList(list); err != nil {
+				return nil, err
+			}
 		}
 		pages.Groups[g.ID] = gp
 	}

@@ -161,3 +161,63 @@ func TestByteSizes(t *testing.T) {
 		t.Error("accepted lots")
 	}
 }
+
+const apiGroup = `origins:
+  - {id: a, url: "http://127.0.0.1:1"}
+  - {id: b, url: "http://127.0.0.1:2"}
+  - {id: c, url: "http://127.0.0.1:3"}
+origin_groups:
+  - id: api
+    members: [a, b, c]
+    write_failover:
+      methods: [POST, PUT]
+      max_body: 2MB
+      on: [connect_failure, 503]
+      idempotency_key: Idempotency-Key
+    error_pages:
+      members:
+        c: [{status: 503, cache_ttl: 1s}]
+behaviors:
+  - path_pattern: /api/*
+    target: api
+    allowed_methods: [GET, HEAD, OPTIONS, PUT, PATCH, POST, DELETE]
+  - {path_pattern: "*", target: api}
+`
+
+func TestGroupsOfThreeAndWriteFailover(t *testing.T) {
+	c, err := Parse(filepath.Join(t.TempDir(), "c.yaml"), []byte(apiGroup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Distribution()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	g := d.Groups[0]
+	wf := g.WriteFailover
+	if len(g.Members) != 3 || g.Members[2].ID != "c" || wf == nil || !wf.OnConnect || !wf.OnStatus[503] || wf.MaxBody != 2<<20 || wf.IdempotencyKey != "Idempotency-Key" {
+		t.Fatalf("group %+v, write failover %+v", g, wf)
+	}
+	if p, ok := d.Pages.Lookup("api", "secondary", "c", 503); !ok || !p.HasTTL {
+		t.Fatalf("member page: %+v", p)
+	}
+}
+
+func TestWriteFailoverProblems(t *testing.T) {
+	cases := []struct{ edit, want string }{
+		{strings.Replace(apiGroup, "methods: [POST, PUT]", "methods: [POST, GET]", 1), `write_failover.methods[1]: "GET" is not a write method`},
+		{strings.Replace(apiGroup, "on: [connect_failure, 503]", "on: [connect_failure, timeout]", 1), `write_failover.on[1]: "timeout" must be connect_failure or a status`},
+		{strings.Replace(apiGroup, "[GET, HEAD, OPTIONS, PUT, PATCH, POST, DELETE]", "[GET, HEAD, OPTIONS, POST]", 1), `F:9: origin_groups[0].write_failover.methods[1]: no behavior that targets "api" allows PUT`},
+		{strings.Replace(apiGroup, "members: [a, b, c]", "members: [a, a]", 1), `members[1]: "a" is already a member`},
+		{strings.Replace(apiGroup, "members: [a, b, c]", "members: [a, b, c]\n    primary: a", 1), "give members, or primary and secondary, not both"},
+		{strings.Replace(apiGroup, "        c: [{status", "        z: [{status", 1), `error_pages.members.z: "z" is not a member of this group`},
+	}
+	for _, c := range cases {
+		if got := problems(t, c.edit); !strings.Contains(got, c.want) {
+			t.Errorf("got\n  %s\nwant\n  %s", got, c.want)
+		}
+	}
+}

@@ -50,14 +50,33 @@ type OriginGroup struct {
 	ID                  string         `yaml:"id"`
 	Primary             string         `yaml:"primary"`
 	Secondary           string         `yaml:"secondary"`
+	Members             []string       `yaml:"members"` // instead of primary/secondary: two or more, in order
 	FailoverStatusCodes []int          `yaml:"failover_status_codes"`
+	WriteFailover       *WriteFailover `yaml:"write_failover"`
 	ErrorPages          GroupErrorPage `yaml:"error_pages"`
 }
 
-// GroupErrorPage holds a group's pages by role.
+// MemberIDs are the group's origins in the order they are tried.
+func (g *OriginGroup) MemberIDs() []string {
+	if len(g.Members) > 0 {
+		return g.Members
+	}
+	return []string{g.Primary, g.Secondary}
+}
+
+// WriteFailover is the opt-in to failover for write methods.
+type WriteFailover struct {
+	Methods        []string `yaml:"methods"`
+	MaxBody        ByteSize `yaml:"max_body"`
+	On             []string `yaml:"on"` // connect_failure and statuses; default [connect_failure]
+	IdempotencyKey string   `yaml:"idempotency_key"`
+}
+
+// GroupErrorPage holds a group's pages by role, and by member origin id.
 type GroupErrorPage struct {
-	Primary   []ErrorPage `yaml:"primary"`
-	Secondary []ErrorPage `yaml:"secondary"`
+	Primary   []ErrorPage            `yaml:"primary"`
+	Secondary []ErrorPage            `yaml:"secondary"`
+	Members   map[string][]ErrorPage `yaml:"members"`
 }
 
 // ErrorPage is a custom error response.

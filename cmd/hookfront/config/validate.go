@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,7 @@ func (c *Config) validate(ck *checker) {
 	}
 	c.validatePages(ck, "error_pages", f.ErrorPages, nil)
 	c.validateBehaviors(ck, ids)
+	c.validateWriteFailoverMethods(ck)
 	c.validateCache(ck)
 
 	ht := &f.HookTimeouts
@@ -157,16 +159,32 @@ func (c *Config) validateGroup(ck *checker, i int, ids map[string]string) {
 	g := &c.OriginGroups[i]
 	at := fmt.Sprintf("origin_groups[%d]", i)
 	c.checkID(ck, at+".id", g.ID, "origin group", ids)
-	for _, m := range []struct{ field, id string }{{"primary", g.Primary}, {"secondary", g.Secondary}} {
+	type member struct{ field, id string }
+	var members []member
+	if len(g.Members) > 0 {
+		if g.Primary != "" || g.Secondary != "" {
+			ck.errorf(at+".members", "give members, or primary and secondary, not both")
+		}
+		if len(g.Members) < 2 {
+			ck.errorf(at+".members", "a group needs at least two members")
+		}
+		for j, id := range g.Members {
+			members = append(members, member{fmt.Sprintf("members[%d]", j), id})
+		}
+	} else {
+		members = []member{{"primary", g.Primary}, {"secondary", g.Secondary}}
+	}
+	seen := map[string]bool{}
+	for _, m := range members {
 		switch {
 		case m.id == "":
 			ck.errorf(at+"."+m.field, "%s is required", m.field)
 		case ids[m.id] != "origin":
 			ck.errorf(at+"."+m.field, "%q is not an origin id%s", m.id, c.known("origin", ids))
+		case seen[m.id]:
+			ck.errorf(at+"."+m.field, "%q is already a member of this group", m.id)
 		}
-	}
-	if g.Primary != "" && g.Primary == g.Secondary {
-		ck.errorf(at+".secondary", "the secondary must differ from the primary")
+		seen[m.id] = true
 	}
 	if len(g.FailoverStatusCodes) == 0 {
 		g.FailoverStatusCodes = slices.Clone(edge.DefaultFailoverStatusCodes)
@@ -176,8 +194,48 @@ func (c *Config) validateGroup(ck *checker, i int, ids map[string]string) {
 			ck.errorf(fmt.Sprintf("%s.failover_status_codes[%d]", at, j), "%d cannot trigger failover (allowed: 400 403 404 416 500 502 503 504)", code)
 		}
 	}
+	if wf := g.WriteFailover; wf != nil {
+		c.validateWriteFailover(ck, at+".write_failover", wf)
+	}
 	c.validatePages(ck, at+".error_pages.primary", g.ErrorPages.Primary, g.FailoverStatusCodes)
 	c.validatePages(ck, at+".error_pages.secondary", g.ErrorPages.Secondary, nil)
+	for id, pages := range g.ErrorPages.Members {
+		if !seen[id] {
+			ck.errorf(at+".error_pages.members."+id, "%q is not a member of this group", id)
+		}
+		c.validatePages(ck, at+".error_pages.members."+id, pages, nil)
+	}
+}
+
+func (c *Config) validateWriteFailover(ck *checker, at string, wf *WriteFailover) {
+	if len(wf.Methods) == 0 {
+		ck.errorf(at+".methods", "list the write methods that may fail over (POST, PUT, PATCH, DELETE)")
+	}
+	for j, m := range wf.Methods {
+		wf.Methods[j] = strings.ToUpper(m)
+		if !slices.Contains([]string{"POST", "PUT", "PATCH", "DELETE"}, wf.Methods[j]) {
+			ck.errorf(fmt.Sprintf("%s.methods[%d]", at, j), "%q is not a write method (GET, HEAD and OPTIONS fail over anyway)", m)
+		}
+	}
+	if wf.MaxBody == 0 {
+		wf.MaxBody = edge.DefaultWriteMaxBody
+	} else if wf.MaxBody < 0 || wf.MaxBody > 64<<20 {
+		ck.errorf(at+".max_body", "must be between 1 byte and 64MB")
+	}
+	if len(wf.On) == 0 {
+		wf.On = []string{"connect_failure"}
+	}
+	for j, on := range wf.On {
+		if on == "connect_failure" {
+			continue
+		}
+		if n, err := strconv.Atoi(on); err != nil || n < 400 || n > 599 {
+			ck.errorf(fmt.Sprintf("%s.on[%d]", at, j), "%q must be connect_failure or a status from 400 to 599 (timeouts fail over by the safety rules)", on)
+		}
+	}
+	if wf.IdempotencyKey != "" && !headerName.MatchString(wf.IdempotencyKey) {
+		ck.errorf(at+".idempotency_key", "%q is not a header name", wf.IdempotencyKey)
+	}
 }
 
 // known lists the ids of a kind, to help with a typo.
@@ -279,6 +337,27 @@ func (c *Config) validateBehaviors(ck *checker, ids map[string]string) {
 				ck.errorf(hat, "%q must be a path inside hooks_dir", h.File)
 			} else if c.HooksDir == "" {
 				ck.errorf(hat, "hooks are bound but hooks_dir is not set")
+			}
+		}
+	}
+}
+
+// validateWriteFailoverMethods checks that each write_failover method is allowed by at least one
+// behavior that targets the group; otherwise the setting could never apply.
+func (c *Config) validateWriteFailoverMethods(ck *checker) {
+	for i, g := range c.OriginGroups {
+		if g.WriteFailover == nil {
+			continue
+		}
+		for j, m := range g.WriteFailover.Methods {
+			allowed := false
+			for _, b := range c.Behaviors {
+				if b.Target == g.ID && slices.Contains(b.AllowedMethods, m) {
+					allowed = true
+				}
+			}
+			if !allowed {
+				ck.errorf(fmt.Sprintf("origin_groups[%d].write_failover.methods[%d]", i, j), "no behavior that targets %q allows %s, so its write failover can never apply", g.ID, m)
 			}
 		}
 	}
