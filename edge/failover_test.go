@@ -80,14 +80,7 @@ func TestSingleOriginUnreachableIs502(t *testing.T) {
 }
 
 func TestFailoverOnResponseTimeout(t *testing.T) {
-	block := make(chan struct{})
-	defer close(block)
-	p := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-block:
-		case <-r.Context().Done():
-		}
-	})
+	p := hangingOrigin(t)
 	s := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
 	d := failoverDist(t, p.URL, s.URL, 503)
 	d.Origins[0].ResponseTimeout = 100 * time.Millisecond
@@ -102,14 +95,7 @@ func TestFailoverOnResponseTimeout(t *testing.T) {
 }
 
 func TestSingleOriginTimeoutIs504(t *testing.T) {
-	block := make(chan struct{})
-	defer close(block)
-	p := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-block:
-		case <-r.Context().Done():
-		}
-	})
+	p := hangingOrigin(t)
 	o := org(t, "a", p.URL)
 	o.ResponseTimeout = 100 * time.Millisecond
 	d := &Distribution{Origins: []*Origin{o}, Behaviors: []*Behavior{behavior(t, "*", "a")}}

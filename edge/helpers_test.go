@@ -188,3 +188,16 @@ func (l *logSink) next(t *testing.T) map[string]string {
 		return nil
 	}
 }
+
+// hangingOrigin accepts requests and never answers until the test ends (or the edge gives up).
+func hangingOrigin(t *testing.T) *origin {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	return o
+}

@@ -76,14 +76,7 @@ func TestWriteFailoverOnListedStatus(t *testing.T) {
 }
 
 func TestWriteTimeoutFailsOverOnlyWhenSafe(t *testing.T) {
-	block := make(chan struct{})
-	defer close(block)
-	p := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
-		select { // reads the body (newOrigin did), then never answers
-		case <-block:
-		case <-r.Context().Done():
-		}
-	})
+	p := hangingOrigin(t) // reads the body (newOrigin does), then never answers
 	s := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "secondary key=%s", r.Header.Get("Idempotency-Key"))
 	})

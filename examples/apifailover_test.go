@@ -2,10 +2,8 @@ package examples_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,10 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/hookfront/hookfront/cmd/hookfront/config"
-	"github.com/hookfront/hookfront/edge"
-	"github.com/hookfront/hookfront/hooks"
 )
 
 // apiOrigin records what it received and answers with its name, or with code.
@@ -64,29 +58,7 @@ func TestAPIFailoverExample(t *testing.T) {
 	l.Close()
 	west := newAPIOrigin(t, "west", 503)
 	backup := newAPIOrigin(t, "backup", 0)
-	cfg, err := config.Load(filepath.Join(dir, "hookfront.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Origins[0].URL, cfg.Origins[1].URL, cfg.Origins[2].URL = closed, west.URL, backup.URL
-	d, err := cfg.Distribution()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt := cfg.HooksOptions()
-	opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := hooks.NewRegistry(opt, cfg.Hooks())
-	src, _ := hooks.ReadDir(filepath.Join(dir, "hooks"))
-	if _, err := reg.Load(context.Background(), src); err != nil {
-		t.Fatal(err)
-	}
-	d.Hooks = hooks.EdgeSource{R: reg}
-	srv, err := edge.NewServer(d, edge.Options{Logger: opt.Log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := httptest.NewServer(srv)
-	defer e.Close()
+	e := serveExample(t, filepath.Join(dir, "hookfront.yaml"), closed, west.URL, backup.URL)
 
 	// east refuses connections, west answers 503 (in write_failover.on): backup takes the POST,
 	// with the same body, and the hook ran once per attempt.

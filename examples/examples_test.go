@@ -46,11 +46,21 @@ func start(t *testing.T) *exampleEdge {
 	if err := os.WriteFile(filepath.Join(dir, "ab-origin.json"), []byte(`{"origin": {"domainName": "127.0.0.1", "port": `+bPort+`, "protocol": "http"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(filepath.Join(dir, "hookfront.yaml"))
+	e := serveExample(t, filepath.Join(dir, "hookfront.yaml"), a.URL, b.URL)
+	return &exampleEdge{base: e.URL, seen: seen}
+}
+
+// serveExample runs an example config through the real edge, with its hooks and its origins
+// pointed at the given URLs (in config order).
+func serveExample(t *testing.T, path string, origins ...string) *httptest.Server {
+	t.Helper()
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Origins[0].URL, cfg.Origins[1].URL = a.URL, b.URL
+	for i, u := range origins {
+		cfg.Origins[i].URL = u
+	}
 	d, err := cfg.Distribution()
 	if err != nil {
 		t.Fatal(err)
@@ -58,20 +68,21 @@ func start(t *testing.T) *exampleEdge {
 	opt := cfg.HooksOptions()
 	opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := hooks.NewRegistry(opt, cfg.Hooks())
-	src, err := hooks.ReadDir(dir)
+	src, err := hooks.ReadDir(cfg.Resolve(cfg.HooksDir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := reg.Load(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := edge.NewServer(d, edge.Options{Hooks: hooks.EdgeSource{R: reg}, Logger: opt.Log})
+	d.Hooks = hooks.EdgeSource{R: reg}
+	srv, err := edge.NewServer(d, edge.Options{Logger: opt.Log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := httptest.NewServer(srv)
 	t.Cleanup(e.Close)
-	return &exampleEdge{base: e.URL, seen: seen}
+	return e
 }
 
 // originSaw is the request the origin got for the request just made (the edge waits for the

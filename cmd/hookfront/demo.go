@@ -25,8 +25,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	listen := fs.String("listen", config.DefaultListen, "address for the edge")
 	dir := fs.String("dir", "", "folder to write the demo's config and hooks to (default: a new temporary folder)")
 	var lf logFlags
-	fs.StringVar(&lf.format, "log-format", "text", "log format: text or json")
-	fs.StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn or error")
+	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -26,8 +26,7 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	root := fs.String("hooks", "", "folder relative requires resolve in (default: the hook file's folder)")
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit of the call")
 	var lf logFlags
-	fs.StringVar(&lf.format, "log-format", "text", "log format: text or json")
-	fs.StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn or error")
+	lf.register(fs)
 	// The hook file may come before or after the flags.
 	var file string
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {

@@ -34,8 +34,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	poll := fs.Bool("poll", false, "watch the hooks folder and config by polling only (Docker bind mounts, network filesystems)")
 	pollInterval := fs.Duration("poll-interval", 0, "how often to rescan the hooks folder and config (default 5s, or 1s with --poll)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) to this file until the edge stops")
-	fs.StringVar(&lf.format, "log-format", "text", "log format: text or json")
-	fs.StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn or error")
+	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
