@@ -218,3 +218,29 @@ func TestHookFailuresAreEdgeErrorsNeverCached(t *testing.T) {
 		}
 	}
 }
+
+// Failover looks at the origin's raw status: origin-response cannot suppress or force it.
+func TestFailoverUsesRawStatusNotHookStatus(t *testing.T) {
+	p := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/fine" {
+			return
+		}
+		w.WriteHeader(503)
+	})
+	s := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "secondary") })
+	h := &recorder{bound: map[event.Trigger]bool{event.OriginResponse: true}, onResp: func(_ event.Trigger, w *event.Response) (*event.Response, error) {
+		if w.Status == 503 {
+			w.Status = 200 // hide the failure
+		} else {
+			w.Status = 503 // fake one
+		}
+		return w, nil
+	}}
+	_, ts := edgeServer(t, failoverDist(t, p.URL, s.URL, 503), Options{CacheBytes: -1, Hooks: h})
+	if r := get(t, ts.URL+"/broken"); r.body != "secondary" {
+		t.Fatalf("a hook suppressed failover: %d %q", r.status, r.body)
+	}
+	if r := get(t, ts.URL+"/fine"); r.status != 503 || s.hits.Load() != 1 {
+		t.Fatalf("a hook forced failover: %d, secondary hits %d", r.status, s.hits.Load())
+	}
+}

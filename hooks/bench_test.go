@@ -141,3 +141,37 @@ func BenchmarkSaveToServe(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-median")
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "ms-max")
 }
+
+func benchOriginEvent() (*event.Request, *event.Response) {
+	req := realisticRequest()
+	req.Origin = &event.Origin{ID: "o", DomainName: "127.0.0.1", Port: 9001, Protocol: "http", ReadTimeout: 30 * time.Second, KeepaliveTimeout: 5 * time.Second, SSLProtocols: []string{"TLSv1.2"}}
+	resp := &event.Response{Status: 200, StatusDescription: "OK", Headers: event.Headers{
+		"content-type": {{Key: "Content-Type", Value: "text/html"}}, "cache-control": {{Key: "Cache-Control", Value: "max-age=60"}}}}
+	return req, resp
+}
+
+func BenchmarkOriginRequestNoop(b *testing.B) {
+	g := benchGen(b, event.OriginRequest, `exports.handler = async (event) => event.Records[0].cf.request;`)
+	req, _ := benchOriginEvent()
+	cfg := event.Config{EventType: event.OriginRequest, RequestID: "r"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := g.Request(ctx, "*", event.OriginRequest, cfg, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkOriginResponseNoop(b *testing.B) {
+	g := benchGen(b, event.OriginResponse, `exports.handler = async (event) => event.Records[0].cf.response;`)
+	req, resp := benchOriginEvent()
+	cfg := event.Config{EventType: event.OriginResponse, RequestID: "r"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Response(ctx, "*", event.OriginResponse, cfg, req, resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

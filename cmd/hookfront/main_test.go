@@ -324,6 +324,10 @@ func TestServeZeroConfigHooksFireOnEveryAttempt(t *testing.T) {
 	primary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
 	defer primary.Close()
 	secondary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing" {
+			w.WriteHeader(404)
+			return
+		}
 		w.Header().Set("Cache-Control", "max-age=60")
 		fmt.Fprint(w, "secondary "+r.Header.Get("X-Attempt"))
 	}))
@@ -357,6 +361,10 @@ func TestServeZeroConfigHooksFireOnEveryAttempt(t *testing.T) {
 	}
 	if strings.Count(p.logs(), "OREQ") != before || strings.Count(p.logs(), "VREQ") != 2 {
 		t.Fatalf("hooks on a hit:\n%s", p.logs())
+	}
+	// viewer-response does not run for a status of 400 or more.
+	if resp, _ := fetch(t, "GET", "http://"+p.addr+"/missing"); resp.StatusCode != 404 || resp.Header.Get("X-Vres") != "" {
+		t.Fatalf("404: %d %v", resp.StatusCode, resp.Header)
 	}
 	if err := p.stop(t); err != nil {
 		t.Fatal(err)

@@ -36,8 +36,29 @@ func FromHTTPHeader(h http.Header, host string) Headers {
 	return out
 }
 
-// lowerName lower-cases a header name, without allocating when it already is lower case.
+// commonLower holds the lower-case form of common header names, so that converting a request's
+// headers does not allocate a string per header.
+var commonLower = map[string]string{}
+
+func init() {
+	for _, n := range []string{"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Accept-Ranges",
+		"Age", "Authorization", "Cache-Control", "Cdn-Loop", "Content-Encoding", "Content-Language", "Content-Length",
+		"Content-Type", "Cookie", "Date", "Dnt", "Etag", "Expires", "Forwarded", "Host", "If-Match",
+		"If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since", "Last-Modified", "Location",
+		"Origin", "Pragma", "Priority", "Range", "Referer", "Sec-Ch-Ua", "Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform",
+		"Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Server", "Set-Cookie",
+		"Strict-Transport-Security", "Upgrade-Insecure-Requests", "User-Agent", "Vary", "Via", "Warning",
+		"X-Cache", "X-Content-Type-Options", "X-Forwarded-For", "X-Forwarded-Host", "X-Frame-Options",
+		"X-Hookfront-Request-Id", "X-Request-Id"} {
+		commonLower[n] = strings.ToLower(n)
+	}
+}
+
+// lowerName lower-cases a header name, without allocating for common or lower-case names.
 func lowerName(name string) string {
+	if l, ok := commonLower[name]; ok {
+		return l
+	}
 	for i := 0; i < len(name); i++ {
 		if c := name[i]; c >= 'A' && c <= 'Z' {
 			return strings.ToLower(name)

@@ -28,3 +28,14 @@ func TestHeaderConversionRoundTrip(t *testing.T) {
 		t.Fatalf("same header in two spellings: %v", got)
 	}
 }
+
+func BenchmarkFromHTTPHeader(b *testing.B) {
+	h := http.Header{}
+	for _, n := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Cookie", "Pragma", "Referer", "Sec-Fetch-Mode", "Upgrade-Insecure-Requests", "User-Agent", "X-Forwarded-For"} {
+		h.Set(n, "some value of a realistic length")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		FromHTTPHeader(h, "example.com")
+	}
+}
