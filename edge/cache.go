@@ -105,13 +105,6 @@ func (c *Cache) Put(key string, e *Entry) bool {
 	return true
 }
 
-// Remove deletes key.
-func (c *Cache) Remove(key string) {
-	c.mu.Lock()
-	c.lru.Remove(key)
-	c.mu.Unlock()
-}
-
 // Stats is a snapshot of the cache's accounting.
 type Stats struct {
 	Entries   int

@@ -35,14 +35,3 @@ func removeHopHeaders(h http.Header) {
 		delete(h, name)
 	}
 }
-
-// IsHopHeader reports whether name (any case) is a fixed hop-by-hop header.
-func IsHopHeader(name string) bool {
-	c := textproto.CanonicalMIMEHeaderKey(name)
-	for _, h := range hopHeaders {
-		if h == c {
-			return true
-		}
-	}
-	return false
-}

@@ -51,62 +51,52 @@ func benchGen(b testing.TB, t event.Trigger, src string) *Generation {
 	return res.Generation
 }
 
-func BenchmarkViewerRequestNoop(b *testing.B) {
-	g := benchGen(b, event.ViewerRequest, `exports.handler = async (event) => event.Records[0].cf.request;`)
-	req := realisticRequest()
-	cfg := event.Config{EventType: event.ViewerRequest, RequestID: "r", DistributionID: "D", DistributionDomainName: "d"}
+// benchRequest measures one request-trigger call of src on req.
+func benchRequest(b *testing.B, t event.Trigger, src string, req *event.Request) {
+	g := benchGen(b, t, src)
+	cfg := event.Config{EventType: t, RequestID: "r", DistributionID: "D", DistributionDomainName: "d"}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := g.Request(ctx, "*", event.ViewerRequest, cfg, req); err != nil {
+		if _, _, err := g.Request(ctx, "*", t, cfg, req); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchResponse measures one response-trigger call of src.
+func benchResponse(b *testing.B, t event.Trigger, src string, req *event.Request, resp *event.Response) {
+	g := benchGen(b, t, src)
+	cfg := event.Config{EventType: t, RequestID: "r"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Response(ctx, "*", t, cfg, req, resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkViewerRequestNoop(b *testing.B) {
+	benchRequest(b, event.ViewerRequest, `exports.handler = async (event) => event.Records[0].cf.request;`, realisticRequest())
 }
 
 func BenchmarkViewerRequestReadsOneHeader(b *testing.B) {
-	g := benchGen(b, event.ViewerRequest, `exports.handler = async (event) => {
+	benchRequest(b, event.ViewerRequest, `exports.handler = async (event) => {
 		const r = event.Records[0].cf.request;
 		if (r.headers['cookie'] && r.headers['cookie'][0].value.includes('variant=b')) r.uri = '/b' + r.uri;
-		return r; };`)
-	req := realisticRequest()
-	cfg := event.Config{EventType: event.ViewerRequest, RequestID: "r"}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := g.Request(ctx, "*", event.ViewerRequest, cfg, req); err != nil {
-			b.Fatal(err)
-		}
-	}
+		return r; };`, realisticRequest())
 }
 
 func BenchmarkViewerResponseNoop(b *testing.B) {
-	g := benchGen(b, event.ViewerResponse, `exports.handler = async (event) => event.Records[0].cf.response;`)
-	req := realisticRequest()
 	resp := &event.Response{Status: 200, StatusDescription: "OK", Headers: event.Headers{
 		"content-type": {{Key: "Content-Type", Value: "text/html"}}, "cache-control": {{Key: "Cache-Control", Value: "max-age=60"}},
 		"etag": {{Key: "Etag", Value: `"abc"`}}, "content-length": {{Key: "Content-Length", Value: "1024"}}}}
-	cfg := event.Config{EventType: event.ViewerResponse, RequestID: "r"}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := g.Response(ctx, "*", event.ViewerResponse, cfg, req, resp); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchResponse(b, event.ViewerResponse, `exports.handler = async (event) => event.Records[0].cf.response;`, realisticRequest(), resp)
 }
 
 func BenchmarkViewerRequestNoopCallback(b *testing.B) {
-	g := benchGen(b, event.ViewerRequest, `exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.request);`)
-	req := realisticRequest()
-	cfg := event.Config{EventType: event.ViewerRequest, RequestID: "r"}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := g.Request(ctx, "*", event.ViewerRequest, cfg, req); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRequest(b, event.ViewerRequest, `exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.request);`, realisticRequest())
 }
 
 // BenchmarkSaveToServe measures hot reload as a user sees it: save a hook file, then poll the
@@ -151,27 +141,11 @@ func benchOriginEvent() (*event.Request, *event.Response) {
 }
 
 func BenchmarkOriginRequestNoop(b *testing.B) {
-	g := benchGen(b, event.OriginRequest, `exports.handler = async (event) => event.Records[0].cf.request;`)
 	req, _ := benchOriginEvent()
-	cfg := event.Config{EventType: event.OriginRequest, RequestID: "r"}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := g.Request(ctx, "*", event.OriginRequest, cfg, req); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRequest(b, event.OriginRequest, `exports.handler = async (event) => event.Records[0].cf.request;`, req)
 }
 
 func BenchmarkOriginResponseNoop(b *testing.B) {
-	g := benchGen(b, event.OriginResponse, `exports.handler = async (event) => event.Records[0].cf.response;`)
 	req, resp := benchOriginEvent()
-	cfg := event.Config{EventType: event.OriginResponse, RequestID: "r"}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := g.Response(ctx, "*", event.OriginResponse, cfg, req, resp); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchResponse(b, event.OriginResponse, `exports.handler = async (event) => event.Records[0].cf.response;`, req, resp)
 }

@@ -42,9 +42,6 @@ func (g *Generation) Has(behavior string, t event.Trigger) bool {
 // GenerationID numbers the generation (the access log shows it).
 func (g *Generation) GenerationID() int64 { return g.ID }
 
-// Bindings returns the generation's bindings (not to be changed).
-func (g *Generation) Bindings() Bindings { return g.bindings }
-
 func (g *Generation) call(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, ev *eventLazy) (Binding, any, error) {
 	b := g.bindings[behavior][t]
 	res, err := g.pool.Call(ctx, jsruntime.Call{

@@ -10,9 +10,6 @@ import (
 // Modules that hooks may require by name (with or without the "node:" prefix).
 var builtinNames = []string{"querystring", "url", "path", "buffer", "util", "crypto", "console"}
 
-// BuiltinModules lists them for documentation and error messages.
-func BuiltinModules() []string { return append([]string(nil), builtinNames...) }
-
 // loadModule runs the module at p ("/"-rooted, inside the snapshot) once per runtime and returns
 // its module object. Like Node, the module is cached before it runs, so cycles see partial exports.
 func (v *vm) loadModule(p string) (*goja.Object, error) {

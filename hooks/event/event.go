@@ -16,9 +16,6 @@ const (
 	ViewerResponse Trigger = "viewer-response"
 )
 
-// Triggers lists the triggers in pipeline order.
-var Triggers = [...]Trigger{ViewerRequest, OriginRequest, OriginResponse, ViewerResponse}
-
 // Valid reports whether t is one of the four triggers.
 func (t Trigger) Valid() bool {
 	switch t {
