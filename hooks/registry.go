@@ -79,8 +79,11 @@ func (r *Registry) Load(ctx context.Context, src jsruntime.Source) (LoadResult, 
 	start := time.Now()
 	bindings, err := r.bind(src)
 	if err != nil {
-		r.lastErr = err
-		return LoadResult{}, err
+		// Reported once per snapshot, like a compile error.
+		h := hashSource(src, "bind")
+		res := LoadResult{Generation: r.cur.Load(), Repeated: h == r.failHash}
+		r.lastErr, r.failHash = err, h
+		return res, err
 	}
 	hash := hashSource(src, fmt.Sprint(bindings))
 	cur := r.cur.Load()

@@ -307,3 +307,18 @@ func TestBrokenReloadsUnderLoadNeverFail(t *testing.T) {
 		t.Fatalf("failed %d, generation %d", failed.Load(), w.reg.Current().ID)
 	}
 }
+
+func TestBindingErrorIsReportedOnce(t *testing.T) {
+	w := newWorld(t, setup{})
+	w.reg.bind = ByTriggerName("*")
+	writeHook(t, w.dir, "viewer-request.js", hookSrc("a"))
+	writeHook(t, w.dir, "viewer-request.ts", hookSrc("b"))
+	first, err := w.load()
+	if err == nil || !strings.Contains(err.Error(), "keep one") || first.Repeated {
+		t.Fatalf("%+v %v", first, err)
+	}
+	again, err := w.load()
+	if err == nil || !again.Repeated {
+		t.Fatalf("the same broken folder was not marked as already reported: %+v %v", again, err)
+	}
+}
