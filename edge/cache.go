@@ -17,6 +17,9 @@ type Entry struct {
 	Stored  time.Time // when it was stored or last revalidated (Age counts from here)
 	Expires time.Time
 	size    int64
+	// pass marks a key whose last response could not be stored (Varnish's "hit-for-miss"):
+	// such an entry is never served; it only tells the edge not to collapse requests for the key.
+	pass bool
 }
 
 // Fresh reports whether the entry may be served without asking the origin.

@@ -327,3 +327,45 @@ func TestCacheConcurrentAccountingUnderRace(t *testing.T) {
 		t.Fatalf("accounted %d, actual %d", st.Bytes, sum)
 	}
 }
+
+// After an uncacheable response, requests for the key are not collapsed: they would only wait
+// for a response they cannot share (Varnish's hit-for-miss).
+func TestUncacheableKeysAreNotCollapsed(t *testing.T) {
+	const n = 5
+	var arrived atomic.Int64
+	all := make(chan struct{})
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if r.URL.Query().Get("first") != "" {
+			return
+		}
+		if arrived.Add(1) == n {
+			close(all)
+		}
+		select { // answer only once all n are in the origin at the same time
+		case <-all:
+		case <-time.After(5 * time.Second):
+			w.WriteHeader(http.StatusGatewayTimeout)
+		}
+	})
+	d := oneOrigin(t, o.URL)
+	d.CacheKey = CacheKeyPolicy{QueryStrings: "none"}
+	_, ts := edgeServer(t, d, Options{})
+	get(t, ts.URL+"/api?first=1") // uncacheable: the key is marked
+	var wg sync.WaitGroup
+	statuses := make(chan int, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- get(t, ts.URL+"/api").status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s != 200 {
+			t.Fatalf("status %d: the requests were queued behind each other", s)
+		}
+	}
+}

@@ -196,6 +196,14 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 	}
 	key := tx.d.CacheKey.key(vr.method, vr.host, vr.uri, vr.rawQuery, vr.header)
 	e, ok := s.cache.Get(key)
+	if ok && e.pass {
+		if e.Fresh(time.Now()) {
+			// Lately uncacheable: collapsing would only make requests wait for a response
+			// they cannot share.
+			return s.fromOrigin(ctx, tx, vr, key, nil, withPages)
+		}
+		e, ok = nil, false
+	}
 	if ok && e.Fresh(time.Now()) {
 		return hitResponse(e, xHit)
 	}
@@ -212,7 +220,7 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 			s.flight.waiting.Add(-1)
 			return nil
 		}
-		if e2, ok := s.cache.Get(key); ok && e2.Fresh(time.Now()) {
+		if e2, ok := s.cache.Get(key); ok && !e2.pass && e2.Fresh(time.Now()) {
 			tx.note = "collapsed"
 			return hitResponse(e2, xHit)
 		}
@@ -280,6 +288,8 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 	if ttl <= 0 || res.bytes != nil {
 		if ttl > 0 {
 			s.store(key, res.status, res.header, res.bytes, now, ttl)
+		} else {
+			s.markPass(key, now)
 		}
 		return &response{status: res.status, header: res.header, body: res.bytes, stream: res.body, xcache: xcache, noVResp: res.generated && res.status >= 400}
 	}
@@ -299,6 +309,7 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 		return s.edgeError(status, reason, tx)
 	}
 	if rest != nil {
+		s.markPass(key, now)
 		tx.note = "too large to cache"
 		return &response{status: res.status, header: res.header, stream: rest, xcache: xcache}
 	}
@@ -334,6 +345,16 @@ func (s *Server) store(key string, status int, h http.Header, body []byte, now t
 		return
 	}
 	s.cache.Put(key, &Entry{Status: status, Header: h.Clone(), Body: body, Stored: now, Expires: now.Add(ttl)})
+}
+
+// passTTL is how long a key whose response could not be stored is not collapsed.
+const passTTL = 10 * time.Second
+
+// markPass remembers that key's response could not be stored.
+func (s *Server) markPass(key string, now time.Time) {
+	if key != "" {
+		s.cache.Put(key, &Entry{Header: http.Header{}, Stored: now, Expires: now.Add(passTTL), pass: true})
+	}
 }
 
 // refresh serves a stale entry the origin confirmed with 304, with the 304's headers merged in
