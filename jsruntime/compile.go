@@ -20,6 +20,7 @@ type Source struct{ Files map[string][]byte }
 // of a generation (goja programs may run in many runtimes at once).
 type Bundle struct {
 	programs map[string]*goja.Program // by "/"-rooted path
+	broken   map[string]error         // files that did not compile and are not entries: an error when required
 	mapped   map[string]bool          // files compiled through esbuild, whose positions come from a source map
 	entries  []string
 	opt      Options
@@ -39,11 +40,16 @@ const wrapPrefix = "(function(exports, require, module, __filename, __dirname) {
 // a .mjs file (Node would need "type": "module"; Lambda users write it either way).
 var esmSyntax = regexp.MustCompile(`(?m)^\s*(export\s+(default|const|let|var|function|async|class|\{|\*)|import\s+[\w{*'"])`)
 
-// Compile compiles every script in src. entries are the files hooks are bound to; each must exist.
-// Every problem is reported, each with file:line:column.
+// Compile compiles every script in src. entries are the files hooks are bound to; each must exist
+// and compile. Every problem is reported, each with file:line:column. Other files that do not
+// compile are an error only when required.
 func Compile(src Source, entries []string, opt Options) (*Bundle, error) {
 	opt = opt.withDefaults()
-	b := &Bundle{programs: map[string]*goja.Program{}, mapped: map[string]bool{}, entries: entries, opt: opt}
+	b := &Bundle{programs: map[string]*goja.Program{}, broken: map[string]error{}, mapped: map[string]bool{}, entries: entries, opt: opt}
+	isEntry := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		isEntry[e] = true
+	}
 	var problems []error
 	names := make([]string, 0, len(src.Files))
 	for name := range src.Files {
@@ -55,7 +61,13 @@ func Compile(src Source, entries []string, opt Options) (*Bundle, error) {
 	for _, name := range names {
 		prg, mapped, err := compileFile(name, src.Files[name])
 		if err != nil {
-			problems = append(problems, err)
+			if isEntry[name] {
+				problems = append(problems, err)
+			} else {
+				// A file no hook is bound to may be half-written: it matters only if something
+				// requires it (then the requiring hook fails to load, with this error).
+				b.broken["/"+name] = err
+			}
 			continue
 		}
 		b.programs["/"+name] = prg

@@ -325,3 +325,28 @@ func TestPoolExhaustedAndClosed(t *testing.T) {
 		t.Fatalf("got %v, want ErrPoolClosed", err)
 	}
 }
+
+func TestBrokenUnboundFileMattersOnlyWhenRequired(t *testing.T) {
+	files := map[string][]byte{
+		"hook.js":  []byte(`exports.handler = () => ({ok: true});`),
+		"wip.js":   []byte("exports.x = (;"),
+		"uses.js":  []byte("const w = require('./wip');\nexports.handler = () => ({});"),
+		"other.js": []byte(`exports.handler = () => ({});`),
+	}
+	b, err := Compile(Source{Files: files}, []string{"hook.js"}, Options{})
+	if err != nil {
+		t.Fatalf("an unbound broken file blocked the bundle: %v", err)
+	}
+	p := NewPool(b)
+	defer p.Close()
+	if err := p.Check(context.Background(), []Export{{File: "hook.js", Name: "handler"}}); err != nil {
+		t.Fatal(err)
+	}
+	err = p.Check(context.Background(), []Export{{File: "uses.js", Name: "handler"}})
+	if err == nil || !strings.Contains(err.Error(), "wip.js:1:") || !strings.Contains(err.Error(), "uses.js:1:") {
+		t.Fatalf("requiring a broken file: %v", err)
+	}
+	if _, err := Compile(Source{Files: files}, []string{"wip.js"}, Options{}); err == nil {
+		t.Fatal("a broken bound file compiled")
+	}
+}

@@ -18,6 +18,9 @@ func (v *vm) loadModule(p string) (*goja.Object, error) {
 	}
 	prg, ok := v.b.programs[p]
 	if !ok {
+		if err := v.b.broken[p]; err != nil {
+			return nil, err
+		}
 		return nil, nil
 	}
 	rt := v.rt
@@ -51,8 +54,11 @@ func (v *vm) requireFrom(dir string) goja.Value {
 		name := call.Argument(0).String()
 		exp, err := v.require(dir, name)
 		if err != nil {
-			if me, ok := err.(*moduleError); ok {
-				panic(v.jsError(me.Error(), "MODULE_NOT_FOUND"))
+			switch e := err.(type) {
+			case *moduleError:
+				panic(v.jsError(e.Error(), "MODULE_NOT_FOUND"))
+			case *ScriptError: // the required file does not compile
+				panic(v.jsError(e.Error(), ""))
 			}
 			panic(err) // a goja exception from the module's own code: rethrown as is
 		}
