@@ -85,8 +85,7 @@ func BenchmarkCachePutGet(b *testing.B) {
 	for b.Loop() {
 		k := keys[i%len(keys)]
 		if i%4 == 0 {
-			ne := *e
-			c.Put(k, &ne)
+			c.Put(k, &Entry{Status: e.Status, Header: e.Header, Body: e.Body})
 		} else {
 			c.Get(k)
 		}

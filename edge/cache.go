@@ -3,7 +3,10 @@ package edge
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/hookfront/hookfront/hooks/event"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
@@ -20,6 +23,19 @@ type Entry struct {
 	// pass marks a key whose last response could not be stored (Varnish's "hit-for-miss"):
 	// such an entry is never served; it only tells the edge not to collapse requests for the key.
 	pass bool
+	// evHeaders is Header in the hooks' form, made on first use by a viewer-response hook and
+	// shared by every later hit (the entry is immutable, so it never goes stale).
+	evHeaders atomic.Pointer[event.Headers]
+}
+
+// eventHeaders returns the entry's headers in the hooks' form.
+func (e *Entry) eventHeaders() event.Headers {
+	if h := e.evHeaders.Load(); h != nil {
+		return *h
+	}
+	h := event.FromHTTPHeader(e.Header, "")
+	e.evHeaders.Store(&h)
+	return h
 }
 
 // Fresh reports whether the entry may be served without asking the origin.

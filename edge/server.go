@@ -92,8 +92,9 @@ type response struct {
 	xcache  string
 	age     time.Duration
 	hasAge  bool
-	noVResp bool // viewer-response does not run (error page, edge error)
-	hit     bool // served from the cache: may answer ranges and conditionals from body
+	noVResp bool   // viewer-response does not run (error page, edge error)
+	hit     bool   // served from the cache: may answer ranges and conditionals from body
+	entry   *Entry // the cache entry served, if any
 }
 
 // ServeHTTP runs one viewer request through the pipeline.
@@ -165,7 +166,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // viewerResponse runs the viewer-response hook on a copy of the response's headers.
 func (s *Server) viewerResponse(ctx context.Context, tx *exchange, vr *viewerRequest, resp *response) *response {
-	in := eventResponse(resp.status, resp.header)
+	var in *event.Response
+	if e := resp.entry; e != nil && !e.pass {
+		in = &event.Response{Status: resp.status, StatusDescription: http.StatusText(resp.status), Headers: e.eventHeaders()}
+	} else {
+		in = eventResponse(resp.status, resp.header)
+	}
 	out, err := tx.hooks.Response(ctx, tx.b.ID(), event.ViewerResponse, tx.config(event.ViewerResponse), vr.event(), in)
 	if err != nil {
 		if resp.stream != nil {
@@ -232,7 +238,7 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 
 func hitResponse(e *Entry, xcache string) *response {
 	return &response{status: e.Status, header: e.Header, body: e.Body, xcache: xcache,
-		age: time.Since(e.Stored), hasAge: true, hit: true, noVResp: e.Status >= 400}
+		age: time.Since(e.Stored), hasAge: true, hit: true, noVResp: e.Status >= 400, entry: e}
 }
 
 // fromOrigin runs the attempts and decides what to store and serve. key is "" when the response
@@ -380,9 +386,8 @@ func (s *Server) serveStale(tx *exchange, key string, e *Entry, why string) *res
 	tx.note = "stale served: " + why
 	now := time.Now()
 	if key != "" {
-		ne := *e
-		ne.Expires = now.Add(s.errorTTL(tx, http.StatusInternalServerError))
-		s.cache.Put(key, &ne)
+		s.cache.Put(key, &Entry{Status: e.Status, Header: e.Header, Body: e.Body, Stored: e.Stored,
+			Expires: now.Add(s.errorTTL(tx, http.StatusInternalServerError))})
 	}
 	return hitResponse(e, xHit)
 }
