@@ -34,7 +34,7 @@ type exchange struct {
 type attemptLog struct {
 	origin string
 	status int    // 0 when no response
-	err    string // connect_failure, timeout, reset, … when no response
+	err    string // connect_failure, timeout, error (body_… when the body failed), when no usable response
 	dur    time.Duration
 	next   string // why the next member was tried, when one was
 	stop   string // why the next member was not tried, when a GET would have been

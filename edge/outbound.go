@@ -113,8 +113,6 @@ func (vr *viewerRequest) setBody(b []byte) {
 	}
 }
 
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
-
 // replacedBody is the body a hook put in place ("action": "replace"), nil when it kept it.
 func replacedBody(er *event.Request) []byte {
 	if er.Body == nil || er.Body.Action != "replace" {

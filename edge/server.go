@@ -4,7 +4,6 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -323,27 +322,18 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 	return &response{status: res.status, header: res.header, body: body, xcache: xcache}
 }
 
-// readBounded reads a body whole when it fits in limit. When it does not, rest streams all of it
-// (what was read, then the remainder).
+// readBounded reads a response body whole when it fits in limit; one larger (by Content-Length
+// or found while reading) comes back as rest, to stream. The body is closed when read whole or
+// when reading failed.
 func readBounded(rc io.ReadCloser, limit int64, h http.Header) (body []byte, rest io.ReadCloser, err error) {
 	if n, perr := strconv.ParseInt(h.Get("Content-Length"), 10, 64); perr == nil && n > limit {
 		return nil, rc, nil
 	}
-	body, err = io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
+	body, rest, err = readAtMost(rc, limit)
+	if rest == nil {
 		_ = rc.Close()
-		return nil, nil, err
 	}
-	if int64(len(body)) > limit {
-		return nil, readCloser{io.MultiReader(bytes.NewReader(body), rc), rc}, nil
-	}
-	_ = rc.Close()
-	return body, nil, nil
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
+	return body, rest, err
 }
 
 func (s *Server) store(key string, status int, h http.Header, body []byte, now time.Time, ttl time.Duration) {

@@ -3,7 +3,6 @@ package edge
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 )
 
@@ -88,13 +87,12 @@ func (vr *viewerRequest) bufferBody(max int64) error {
 	if vr.bodyLen > max {
 		return nil
 	}
-	b, err := io.ReadAll(io.LimitReader(vr.body, max+1))
+	b, rest, err := readAtMost(vr.body, max)
 	if err != nil {
 		return err
 	}
-	if int64(len(b)) > max {
-		vr.prefix = nil
-		vr.body = readCloser{io.MultiReader(bytesReader(b), vr.body), vr.body}
+	if rest != nil {
+		vr.body = rest
 		return nil
 	}
 	vr.buffered = b

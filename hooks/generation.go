@@ -30,7 +30,6 @@ type Generation struct {
 	bindings Bindings
 	pool     *jsruntime.Pool
 	timeouts Timeouts
-	log      *slog.Logger
 }
 
 // Has reports whether a hook is bound to trigger t of the behavior.

@@ -149,5 +149,5 @@ func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bin
 	}
 	r.next++
 	return &Generation{ID: r.next, Hash: hash, Files: len(src.Files), bindings: tagBindings(bindings, r.next), pool: pool,
-		timeouts: r.opt.Timeouts, log: r.opt.Log}, nil
+		timeouts: r.opt.Timeouts}, nil
 }

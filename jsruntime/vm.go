@@ -131,7 +131,7 @@ func (v *vm) setTimeout(call goja.FunctionCall) goja.Value {
 	return v.rt.ToValue(t.id)
 }
 
-// runTimers waits for the earliest timer (bounded by the deadline and ctx) and runs it.
+// runNextTimer waits for the earliest timer (bounded by the deadline and ctx) and runs it.
 // It returns false when no timer is pending.
 func (v *vm) runNextTimer(ctx context.Context) (bool, error) {
 	if len(v.timers) == 0 {
