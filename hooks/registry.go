@@ -18,6 +18,10 @@ type Options struct {
 	Timeouts Timeouts
 	Log      *slog.Logger
 	Runtime  jsruntime.Options
+	// Generations numbers the generations. Registries that share it (a config reload builds a
+	// new registry) continue each other's numbers, so a number only grows and never names two
+	// generations. nil: the registry counts from 1 on its own.
+	Generations *atomic.Int64
 }
 
 // Registry holds the current generation. A load builds a whole new generation off to the side
@@ -29,7 +33,6 @@ type Registry struct {
 	bind BindFunc
 
 	mu       sync.Mutex
-	next     int64
 	lastErr  error
 	failHash string              // the snapshot that failed last, so a rescan does not report it again
 	files    map[string][32]byte // the current generation's files, to tell what a reload changed
@@ -45,6 +48,9 @@ func NewRegistry(opt Options, bind BindFunc) *Registry {
 	}
 	if opt.Timeouts.Origin <= 0 {
 		opt.Timeouts.Origin = 30 * time.Second
+	}
+	if opt.Generations == nil {
+		opt.Generations = new(atomic.Int64)
 	}
 	opt.Runtime.Log = opt.Log
 	return &Registry{opt: opt, bind: bind}
@@ -147,7 +153,7 @@ func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bin
 		pool.Close()
 		return nil, err
 	}
-	r.next++
-	return &Generation{ID: r.next, Hash: hash, Files: len(src.Files), bindings: tagBindings(bindings, r.next), pool: pool,
+	id := r.opt.Generations.Add(1)
+	return &Generation{ID: id, Hash: hash, Files: len(src.Files), bindings: tagBindings(bindings, id), pool: pool,
 		timeouts: r.opt.Timeouts}, nil
 }

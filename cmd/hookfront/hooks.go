@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"github.com/hookfront/hookfront/edge"
@@ -11,25 +12,25 @@ import (
 	"github.com/hookfront/hookfront/jsruntime"
 )
 
-// loadHooks builds the hooks registry of cfg and loads the folder once. It returns nil when the
-// config has no hooks folder.
-func loadHooks(ctx context.Context, cfg *config.Config, log *slog.Logger) (*hooks.Registry, error) {
+// newHooks makes the hooks registry of cfg, numbering its generations with gens. It returns nil
+// when the config has no hooks folder.
+func newHooks(cfg *config.Config, log *slog.Logger, gens *atomic.Int64) *hooks.Registry {
 	if cfg.HooksDir == "" {
-		return nil, nil
+		return nil
 	}
 	opt := cfg.HooksOptions()
-	opt.Log = log
-	reg := hooks.NewRegistry(opt, cfg.Hooks())
-	src, err := hooks.ReadDir(cfg.Resolve(cfg.HooksDir))
-	if err != nil {
-		return nil, err
-	}
+	opt.Log, opt.Generations = log, gens
+	return hooks.NewRegistry(opt, cfg.Hooks())
+}
+
+// loadHooks loads src into reg and logs the generation it made.
+func loadHooks(ctx context.Context, reg *hooks.Registry, src jsruntime.Source, log *slog.Logger) error {
 	res, err := reg.Load(ctx, src)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	log.Info("hooks loaded", "generation", res.Generation.ID, "files", res.Generation.Files, "took", res.Took)
-	return reg, nil
+	return nil
 }
 
 // hookSource is what the edge asks for the current hooks (nil when there are none).

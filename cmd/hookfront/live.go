@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"github.com/hookfront/hookfront/edge"
@@ -24,13 +25,23 @@ type live struct {
 	ctx    context.Context
 	log    *slog.Logger
 	srv    *edge.Server
-	listen string // fixed for the process
+	listen string       // fixed for the process
+	gens   atomic.Int64 // numbers hook generations across the registries config reloads make
 
 	mu        sync.Mutex
 	cfg       *config.Config
 	reg       *hooks.Registry
 	stopHooks context.CancelFunc
-	tried     string // digest of the config file content last loaded, or refused
+	tried     string         // digest of the config file content last loaded, or refused
+	blocked   *blockedConfig // a valid config refused only because its hooks did not load
+}
+
+// blockedConfig is a config refused because its hooks did not load, with the registry that
+// tried them. It is not refused for good: it applies once its hooks load (a fixed helper), which
+// is checked at every rescan of the hooks folder and of the config.
+type blockedConfig struct {
+	cfg *config.Config
+	reg *hooks.Registry
 }
 
 func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger) (*live, error) {
@@ -38,7 +49,7 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger) (*live
 	if cfg.Path != config.FlagsPath {
 		l.tried, _ = fileDigest(cfg.Path)
 	}
-	reg, err := loadHooks(ctx, cfg, log)
+	reg, err := l.buildHooks(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +68,20 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger) (*live
 		go l.watchConfig()
 	}
 	return l, nil
+}
+
+// buildHooks makes the hooks registry of cfg and loads its folder once. The registry comes back
+// also when the folder does not load (it is nil only when cfg has no hooks folder).
+func (l *live) buildHooks(cfg *config.Config) (*hooks.Registry, error) {
+	reg := newHooks(cfg, l.log, &l.gens)
+	if reg == nil {
+		return nil, nil
+	}
+	src, err := hooks.ReadDir(cfg.Resolve(cfg.HooksDir))
+	if err != nil {
+		return reg, err
+	}
+	return reg, loadHooks(l.ctx, reg, src, l.log)
 }
 
 // watchHooks starts watching the current hooks folder (stopping the previous watcher).
@@ -85,6 +110,9 @@ func (l *live) watchHooks() {
 				return
 			}
 			lastReadErr = ""
+			if l.retryBlocked() {
+				return // the blocked config's registry serves now; reg is retired
+			}
 			l.reloadHooks(ctx, reg, src)
 		})
 		if err != nil {
@@ -124,6 +152,8 @@ func (l *live) watchConfig() {
 		l.mu.Unlock()
 		if err == nil && !same {
 			l.ReloadConfig("file changed")
+		} else {
+			l.retryBlocked() // its hooks folder may be another one, which no one else watches
 		}
 	})
 	if err != nil {
@@ -138,12 +168,13 @@ func (l *live) ReloadConfig(why string) {
 	defer l.mu.Unlock()
 	old := l.cfg
 	l.tried, _ = fileDigest(old.Path)
+	l.blocked = nil
 	cfg, err := config.Load(old.Path)
 	if err != nil {
 		l.log.Error("config reload refused; the running config stays", "why", why, "problems", fmt.Sprint(err))
 		return
 	}
-	if cfg.Listen != old.Listen && cfg.Listen != l.listen {
+	if cfg.FileListen != old.FileListen && cfg.Listen != l.listen {
 		l.log.Warn("listen cannot change while running; restart to use the new address", "listening", l.listen, "config", cfg.Listen)
 	}
 	cfg.Listen = l.listen
@@ -154,11 +185,45 @@ func (l *live) ReloadConfig(why string) {
 	hooksChanged := cfg.Resolve(cfg.HooksDir) != old.Resolve(old.HooksDir) ||
 		!reflect.DeepEqual(hookSettings(cfg), hookSettings(old)) || cfg.Watch != old.Watch
 	if hooksChanged {
-		if reg, err = loadHooks(l.ctx, cfg, l.log); err != nil {
-			l.log.Error("config reload refused: its hooks do not load; the running config stays", "why", why, "error", err)
+		if reg, err = l.buildHooks(cfg); err != nil {
+			if reg != nil {
+				l.blocked = &blockedConfig{cfg: cfg, reg: reg}
+			}
+			l.log.Error("config reload refused: its hooks do not load; the running config stays until they do", "why", why, "error", err)
 			return
 		}
 	}
+	l.apply(cfg, reg, why)
+}
+
+// retryBlocked applies the config refused for its hooks alone once they load, and reports
+// whether it did. An unchanged folder costs a read and a hash (the registry remembers what
+// failed).
+func (l *live) retryBlocked() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.blocked
+	if b == nil {
+		return false
+	}
+	src, err := hooks.ReadDir(b.cfg.Resolve(b.cfg.HooksDir))
+	if err != nil {
+		return false
+	}
+	res, err := b.reg.Load(l.ctx, src)
+	if err != nil {
+		if !res.Repeated {
+			l.log.Error("config reload still refused: its hooks do not load", "config", b.cfg.Path, "error", err)
+		}
+		return false
+	}
+	l.blocked = nil
+	l.log.Info("hooks loaded", "generation", res.Generation.ID, "files", res.Generation.Files, "took", res.Took)
+	return l.apply(b.cfg, b.reg, "its hooks load now")
+}
+
+// apply swaps in cfg with its hooks registry and reports whether it did. l.mu is held.
+func (l *live) apply(cfg *config.Config, reg *hooks.Registry, why string) bool {
 	prev := l.srv.Distribution()
 	d, err := cfg.Distribution()
 	if err == nil {
@@ -167,14 +232,16 @@ func (l *live) ReloadConfig(why string) {
 	}
 	if err != nil {
 		l.log.Error("config reload refused; the running config stays", "why", why, "error", err)
-		return
+		return false
 	}
 	prev.Close() // idle origin connections only; requests in flight finish on it
+	hooksMoved := reg != l.reg
 	l.cfg, l.reg = cfg, reg
-	if hooksChanged {
+	if hooksMoved {
 		l.watchHooks()
 	}
 	l.log.Info("config reloaded", "why", why, "config", cfg.Path, "distribution", cfg.Describe())
+	return true
 }
 
 // hookSettings is what decides whether the hooks registry must be rebuilt.

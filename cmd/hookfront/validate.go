@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/hookfront/hookfront/hooks"
 	"github.com/hookfront/hookfront/jsruntime"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
@@ -45,7 +46,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if _, err := cfg.Distribution(); err != nil {
 		return err
 	}
-	if _, err := loadHooks(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if err := checkHooksTmp(cfg); err != nil {
 		ps := hookProblems(err)
 		for _, p := range ps {
 			fmt.Fprintln(stderr, "error:", hookPath(cfg, p))
@@ -67,4 +68,17 @@ func hookPath(cfg *config.Config, err error) string {
 		return c.Error()
 	}
 	return err.Error()
+}
+
+func checkHooksTmp(cfg *config.Config) error {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg := newHooks(cfg, log, nil)
+	if reg == nil {
+		return nil
+	}
+	src, err := hooks.ReadDir(cfg.Resolve(cfg.HooksDir))
+	if err != nil {
+		return err
+	}
+	return loadHooks(context.Background(), reg, src, log)
 }

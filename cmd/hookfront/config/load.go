@@ -31,9 +31,12 @@ const (
 // Config is a loaded, validated config.
 type Config struct {
 	File
-	Path     string    // the file it came from
-	Dir      string    // its folder: relative paths in the file are relative to it
-	Warnings []Problem // things that are allowed but probably not meant
+	Path string // the file it came from
+	// FileListen is listen as the file says (Listen may be overridden by --listen): a reload
+	// warns that it cannot change only when the file changed it.
+	FileListen string
+	Dir        string    // its folder: relative paths in the file are relative to it
+	Warnings   []Problem // things that are allowed but probably not meant
 }
 
 // Load reads and validates the config at path. A config with any error is refused: the returned
@@ -67,6 +70,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	if len(ck.errs) > 0 {
 		return nil, ck.errs
 	}
+	c.FileListen = c.Listen
 	return c, nil
 }
 
