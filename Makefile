@@ -27,8 +27,10 @@ staticcheck:
 unit:
 	$(GO) test -race -count=1 ./...
 
-demo:
-	$(GO) run ./cmd/hookfront demo
+# demo runs the built binary, not `go run`: on Ctrl-C go run exits 1 although the demo stopped
+# cleanly, and make reports an error. DEMO_ARGS passes flags (--listen ADDR, --dir DIR).
+demo: build
+	$(BIN) demo $(DEMO_ARGS)
 
 # bench: the load comparison against a bare httputil.ReverseProxy (hookfront-bench), then the Go
 # benchmarks of the hot paths. Loopback only, bounded in time (a few minutes on 2 cores).

@@ -23,7 +23,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", config.DefaultListen, "address for the edge")
-	dir := fs.String("dir", "", "folder to write the demo's config and hooks to (default: a new temporary folder)")
+	dir := fs.String("dir", "", "folder to write the demo's config and hooks to, and keep (default: a temporary folder, removed on exit)")
 	var lf logFlags
 	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -36,8 +36,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return runDemo(ctx, *listen, *dir, log, stdout, nil)
 }
 
-// runDemo starts the two demo origins and the edge on the embedded demo config. ready, when not
-// nil, gets the edge's address.
+// runDemo starts the two demo origins and the edge on the embedded demo config. Without dir it
+// works in a temporary folder and removes it on the way out. ready, when not nil, gets the edge's
+// address.
 func runDemo(ctx context.Context, listen, dir string, log *slog.Logger, stdout io.Writer, ready func(string)) error {
 	primary, err := startDemoOrigin(ctx, "primary")
 	if err != nil {
@@ -47,10 +48,12 @@ func runDemo(ctx context.Context, listen, dir string, log *slog.Logger, stdout i
 	if err != nil {
 		return err
 	}
-	if dir == "" {
+	keep := dir != ""
+	if !keep {
 		if dir, err = os.MkdirTemp("", "hookfront-demo-"); err != nil {
 			return fmt.Errorf("making the demo folder: %w", err)
 		}
+		defer os.RemoveAll(dir)
 	}
 	if err := extractDemo(dir, map[string]string{"http://127.0.0.1:9001": primary, "http://127.0.0.1:9002": secondary}); err != nil {
 		return err
@@ -61,7 +64,7 @@ func runDemo(ctx context.Context, listen, dir string, log *slog.Logger, stdout i
 	}
 	cfg.Listen = listen
 	return serve(ctx, cfg, log, func(addr string) {
-		printDemoHelp(stdout, "http://"+addr, dir, primary, secondary)
+		printDemoHelp(stdout, "http://"+addr, dir, keep, primary, secondary)
 		if ready != nil {
 			ready(addr)
 		}
@@ -139,10 +142,14 @@ func demoOrigin(name string) http.Handler {
 	})
 }
 
-func printDemoHelp(w io.Writer, base, dir, primary, secondary string) {
+func printDemoHelp(w io.Writer, base, dir string, keep bool, primary, secondary string) {
+	where := "(removed when the demo stops; --dir DIR keeps them)"
+	if keep {
+		where = "(kept when the demo stops)"
+	}
 	fmt.Fprintf(w, `
 hookfront demo is running at %[1]s
-Its config and hooks are in %[2]s — edit them while it runs.
+Its config and hooks are in %[2]s — edit them while it runs %[5]s.
 Origins: primary %[3]s, secondary %[4]s
 
 Try:
@@ -157,5 +164,5 @@ Try:
   curl -i -X DELETE %[1]s/hello    # a method the behavior does not allow: 403
 
 Stop with Ctrl-C.
-`, base, dir, primary, secondary)
+`, base, dir, primary, secondary, where)
 }

@@ -51,7 +51,13 @@ var listening = regexp.MustCompile(`(?:msg=listening addr=|"msg":"listening","ad
 // start runs hookfront with args and waits (with a deadline) until it listens.
 func start(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(binary, args...), done: make(chan error, 1)}
+	return startCmd(t, exec.Command(binary, args...))
+}
+
+// startCmd starts cmd, a hookfront command, and waits (with a deadline) until it listens.
+func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{cmd: cmd, done: make(chan error, 1)}
 	errPipe, _ := p.cmd.StderrPipe()
 	p.cmd.Stdout = &lockedWriter{p: p, b: &p.stdout}
 	if err := p.cmd.Start(); err != nil {
@@ -124,7 +130,13 @@ func (p *proc) out() string {
 // stop sends SIGTERM and returns the exit error (nil for exit 0).
 func (p *proc) stop(t *testing.T) error {
 	t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.stopWith(t, syscall.SIGTERM)
+}
+
+// stopWith sends sig and returns the exit error (nil for exit 0).
+func (p *proc) stopWith(t *testing.T, sig os.Signal) error {
+	t.Helper()
+	_ = p.cmd.Process.Signal(sig)
 	select {
 	case err := <-p.done:
 		return err
@@ -284,7 +296,10 @@ func TestValidate(t *testing.T) {
 }
 
 func TestDemoSmoke(t *testing.T) {
-	p := start(t, "demo", "--listen", "127.0.0.1:0")
+	tmp := t.TempDir()
+	cmd := exec.Command(binary, "demo", "--listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	p := startCmd(t, cmd)
 	base := "http://" + p.addr
 	check := func(path string, status int, xcache, bodyHas string) {
 		t.Helper()
@@ -303,8 +318,12 @@ func TestDemoSmoke(t *testing.T) {
 			t.Errorf("demo help lacks %q:\n%s", want, p.out())
 		}
 	}
-	if err := p.stop(t); err != nil {
-		t.Fatal(err)
+	// Ctrl-C is a clean stop (exit 0), and the demo's temporary folder goes with it.
+	if err := p.stopWith(t, os.Interrupt); err != nil {
+		t.Fatalf("exit after SIGINT: %v\n%s", err, p.logs())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("the demo left %v in its temporary folder", left)
 	}
 }
 
