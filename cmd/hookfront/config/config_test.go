@@ -115,6 +115,8 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 		{"refused custom header", "origins:\n  - id: a\n    url: http://127.0.0.1:1\n    custom_headers: {Host: x}\nbehaviors:\n  - {path_pattern: '*', target: a}\n", "origins[0].custom_headers.Host: Host cannot be set"},
 		{"method", "origins:\n  - {id: a, url: 'http://127.0.0.1:1'}\nbehaviors:\n  - path_pattern: '*'\n    target: a\n    allowed_methods: [GET, HEAD, BREW]\n", `F:6: behaviors[0].allowed_methods[2]: "BREW" is not a method`},
 		{"url", "origins:\n  - {id: a, url: 'ftp://x'}\nbehaviors:\n  - {path_pattern: '*', target: a}\n", `F:2: origins[0].url: "ftp://x" must start with http://`},
+		{"url without a scheme", "origins:\n  - {id: a, url: '127.0.0.1:9301'}\nbehaviors:\n  - {path_pattern: '*', target: a}\n", `F:2: origins[0].url: "127.0.0.1:9301" needs http:// or https:// (write http://127.0.0.1:9301)`},
+		{"host:port without a scheme", "origins:\n  - {id: a, url: 'localhost:9301/base'}\nbehaviors:\n  - {path_pattern: '*', target: a}\n", `F:2: origins[0].url: "localhost:9301/base" needs http:// or https:// (write http://localhost:9301/base)`},
 		{"empty", "", "the config is empty"},
 	}
 	for _, c := range cases {

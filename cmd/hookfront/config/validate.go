@@ -109,6 +109,10 @@ func (c *Config) validateOrigin(ck *checker, i int, ids map[string]string) {
 	switch {
 	case o.URL == "":
 		ck.errorf(at+".url", "url is required")
+	case !strings.Contains(o.URL, "://"):
+		// Without a scheme, url.Parse either fails ("first path segment in URL cannot contain
+		// colon") or takes the host for a scheme: say what is missing instead.
+		ck.errorf(at+".url", "%q needs http:// or https:// (write http://%s)", o.URL, strings.TrimPrefix(o.URL, "//"))
 	case err != nil:
 		ck.errorf(at+".url", "%v", err)
 	case u.Scheme != "http" && u.Scheme != "https":
