@@ -157,3 +157,34 @@ func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bin
 	return &Generation{ID: id, Hash: hash, Files: len(src.Files), bindings: tagBindings(bindings, id), pool: pool,
 		timeouts: r.opt.Timeouts}, nil
 }
+
+// Check compiles and checks each bound hook of src on its own, loading nothing, and returns
+// every problem (each may be a *jsruntime.LoadError listing several). A load checks exports and
+// requires only once every hook compiled; here one broken hook cannot hide another's missing
+// export or failing require, so that validate reports them all in one run.
+func (r *Registry) Check(ctx context.Context, src jsruntime.Source) []error {
+	bindings, err := r.bind(src)
+	if err != nil {
+		return []error{err}
+	}
+	files, handlers := bindings.entries()
+	var problems []error
+	for _, f := range files {
+		var exports []jsruntime.Export
+		for _, h := range handlers {
+			if h.File == f {
+				exports = append(exports, h)
+			}
+		}
+		bundle, err := jsruntime.Compile(src, []string{f}, r.opt.Runtime)
+		if err == nil {
+			pool := jsruntime.NewPool(bundle)
+			err = pool.Check(ctx, exports)
+			pool.Close()
+		}
+		if err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return problems
+}

@@ -27,6 +27,7 @@ type live struct {
 	srv    *edge.Server
 	listen string       // fixed for the process
 	gens   atomic.Int64 // numbers hook generations across the registries config reloads make
+	hints  *nameHints   // --hooks mode: warns of files named nearly like a trigger
 
 	mu        sync.Mutex
 	cfg       *config.Config
@@ -48,6 +49,8 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger) (*live
 	l := &live{ctx: ctx, log: log, cfg: cfg, listen: cfg.Listen}
 	if cfg.Path != config.FlagsPath {
 		l.tried, _ = fileDigest(cfg.Path)
+	} else {
+		l.hints = &nameHints{}
 	}
 	reg, err := l.buildHooks(cfg)
 	if err != nil {
@@ -81,6 +84,7 @@ func (l *live) buildHooks(cfg *config.Config) (*hooks.Registry, error) {
 	if err != nil {
 		return reg, err
 	}
+	l.hints.warn(src, l.log)
 	return reg, loadHooks(l.ctx, reg, src, l.log)
 }
 
@@ -110,6 +114,7 @@ func (l *live) watchHooks() {
 				return
 			}
 			lastReadErr = ""
+			l.hints.warn(src, l.log)
 			if l.retryBlocked() {
 				return // the blocked config's registry serves now; reg is retired
 			}

@@ -22,7 +22,7 @@ const usage = `hookfront — a scriptable HTTP edge (CloudFront origin groups + 
 Usage:
   hookfront serve --config FILE [--listen ADDR]
   hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504]
-  hookfront validate --config FILE
+  hookfront validate --config FILE | --hooks DIR
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s]
   hookfront demo [--listen ADDR]
   hookfront version
@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		err = serveCmd(ctx, args[1:], stdout, stderr)
 	case "validate":
-		err = validateCmd(args[1:], stdout, stderr)
+		err = validateCmd(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = demoCmd(ctx, args[1:], stdout, stderr)
 	case "invoke":

@@ -7,78 +7,138 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
-
-	"github.com/hookfront/hookfront/hooks"
-	"github.com/hookfront/hookfront/jsruntime"
+	"sort"
+	"strings"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
+	"github.com/hookfront/hookfront/hooks"
+	"github.com/hookfront/hookfront/jsruntime"
 )
 
 // errReported means the problems were printed already; the exit code is 1.
 var errReported = errors.New("the config has problems")
 
-func validateCmd(args []string, stdout, stderr io.Writer) error {
+// findings are what validate prints: problems fail it, warnings do not.
+type findings struct{ problems, warnings []string }
+
+func validateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (YAML or JSON)")
+	hooksDir := fs.String("hooks", "", "hooks folder of `serve --hooks DIR` (files named after a trigger bind to it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *cfgPath == "" {
-		return usageError{"give --config FILE"}
+	if (*cfgPath == "") == (*hooksDir == "") {
+		return usageError{"give --config FILE or --hooks DIR"}
 	}
-	cfg, err := config.Load(*cfgPath)
-	var problems config.Errors
-	if errors.As(err, &problems) {
-		for _, p := range problems {
-			fmt.Fprintln(stderr, "error:", p)
-		}
-		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(problems), *cfgPath)
-		return errReported
+	var f findings
+	var what, summary string
+	var err error
+	if *cfgPath != "" {
+		what = *cfgPath
+		summary, err = validateConfig(ctx, *cfgPath, &f)
+	} else {
+		what = *hooksDir
+		summary, err = validateHooksDir(ctx, *hooksDir, &f)
 	}
 	if err != nil {
 		return err
 	}
-	for _, w := range cfg.Warnings {
+	for _, p := range f.problems {
+		fmt.Fprintln(stderr, "error:", p)
+	}
+	for _, w := range f.warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	if _, err := cfg.Distribution(); err != nil {
-		return err
-	}
-	if err := checkHooksTmp(cfg); err != nil {
-		ps := hookProblems(err)
-		for _, p := range ps {
-			fmt.Fprintln(stderr, "error:", hookPath(cfg, p))
-		}
-		fmt.Fprintf(stderr, "%d problem(s) in the hooks of %s\n", len(ps), *cfgPath)
+	if len(f.problems) > 0 {
+		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(f.problems), what)
 		return errReported
 	}
-	fmt.Fprintf(stdout, "%s: OK (%s)\n", *cfgPath, cfg.Describe())
+	fmt.Fprintf(stdout, "%s: OK (%s)\n", what, summary)
 	return nil
 }
 
+// validateConfig checks the config at path and every hook it binds. Problems in the config do
+// not stop the hooks from being checked, as long as the file is YAML and names a hooks folder.
+func validateConfig(ctx context.Context, path string, f *findings) (string, error) {
+	cfg, problems, err := config.Inspect(path)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range problems {
+		f.problems = append(f.problems, p.String())
+	}
+	if cfg == nil {
+		return "", nil
+	}
+	for _, w := range cfg.Warnings {
+		f.warnings = append(f.warnings, w.String())
+	}
+	if len(problems) == 0 {
+		if _, err := cfg.Distribution(); err != nil { // error page files are read here
+			f.problems = append(f.problems, err.Error())
+		}
+	}
+	dir := cfg.Resolve(cfg.HooksDir)
+	if st, err := os.Stat(dir); cfg.HooksDir == "" || err != nil || !st.IsDir() {
+		return cfg.Describe(), nil // no hooks, or a folder the config problems name already
+	}
+	checkHooks(ctx, dir, newHooks(cfg, quietLog(), nil), f)
+	return cfg.Describe(), nil
+}
+
+// validateHooksDir checks a hooks folder as `serve --hooks DIR` binds it: each file named after a
+// trigger must load, and a file named nearly like one gets a warning.
+func validateHooksDir(ctx context.Context, dir string, f *findings) (string, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%s is not a folder", dir)
+	}
+	bind := hooks.ByTriggerName("*")
+	src := checkHooks(ctx, dir, hooks.NewRegistry(hooks.Options{Log: quietLog()}, bind), f)
+	for _, n := range triggerNameHints(src) {
+		f.warnings = append(f.warnings, fmt.Sprintf("%s: binds no trigger; did you mean %s?", filepath.Join(dir, n.file), n.suggestion))
+	}
+	bindings, _ := bind(src) // an error is among the problems already
+	var bound []string
+	for _, b := range bindings["*"] {
+		bound = append(bound, b.File)
+	}
+	sort.Strings(bound)
+	if len(bound) == 0 {
+		return "no hooks: name files viewer-request.js, origin-request.js, origin-response.js or viewer-response.js", nil
+	}
+	return "hooks: " + strings.Join(bound, ", "), nil
+}
+
+// checkHooks reads the folder and adds every problem of the hooks reg binds in it. It returns
+// what it read.
+func checkHooks(ctx context.Context, dir string, reg *hooks.Registry, f *findings) jsruntime.Source {
+	src, err := hooks.ReadDir(dir)
+	if err != nil {
+		f.problems = append(f.problems, err.Error())
+		return src
+	}
+	for _, err := range reg.Check(ctx, src) {
+		for _, p := range hookProblems(err) {
+			f.problems = append(f.problems, hookPath(dir, p))
+		}
+	}
+	return src
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 // hookPath prefixes a hook problem with the hooks folder, so that the file:line:col it names
 // can be opened from where validate ran.
-func hookPath(cfg *config.Config, err error) string {
+func hookPath(dir string, err error) string {
 	var se *jsruntime.ScriptError
 	if errors.As(err, &se) && se.File != "" {
 		c := *se
-		c.File = filepath.Join(cfg.Resolve(cfg.HooksDir), se.File)
+		c.File = filepath.Join(dir, se.File)
 		return c.Error()
 	}
 	return err.Error()
-}
-
-func checkHooksTmp(cfg *config.Config) error {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := newHooks(cfg, log, nil)
-	if reg == nil {
-		return nil
-	}
-	src, err := hooks.ReadDir(cfg.Resolve(cfg.HooksDir))
-	if err != nil {
-		return err
-	}
-	return loadHooks(context.Background(), reg, src, log)
 }

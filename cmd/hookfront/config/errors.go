@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -97,29 +98,100 @@ func (c *checker) line(path string) int {
 
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
-// decodeProblems turns yaml's messages into Problems with a line each.
-func decodeProblems(file string, err error) Errors {
-	var msgs []string
-	if te, ok := err.(*yaml.TypeError); ok {
-		msgs = te.Errors
-	} else {
-		msgs = []string{err.Error()}
+// lineProblem reads one of yaml's "line N: message" texts into a Problem.
+func lineProblem(file, msg string) Problem {
+	p := Problem{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
+	if g := yamlLine.FindStringSubmatch(msg); g != nil {
+		p.Line, _ = strconv.Atoi(g[1])
+		p.Msg = g[2]
 	}
+	return p
+}
+
+// typeProblems turns yaml's decoding errors (wrong types, unknown fields) into Problems.
+func typeProblems(file string, te *yaml.TypeError) Errors {
 	var out Errors
-	for _, m := range msgs {
-		p := Problem{File: file, Msg: m}
-		if g := yamlLine.FindStringSubmatch(m); g != nil {
-			p.Line, _ = strconv.Atoi(g[1])
-			p.Msg = g[2]
-		}
-		// "field x not found in type config.Origin" says the right thing in Go's words.
+	for _, m := range te.Errors {
+		p := lineProblem(file, m)
+		// "field x not found in type config.Origin": say it in the config's words, with the
+		// field meant when it is a typo of one that is valid at that place.
 		if f, ok := strings.CutPrefix(p.Msg, "field "); ok {
 			if name, typ, ok := strings.Cut(f, " not found in type "); ok {
-				p.Msg = fmt.Sprintf("unknown field %q (not a field of %s)", name, strings.ToLower(strings.TrimPrefix(typ, "config.")))
+				if known := fieldsByType()[typ]; known != nil {
+					p.Msg = unknownField(name, known)
+				}
 			}
 		}
 		p.Msg = strings.ReplaceAll(p.Msg, "!!str", "text")
 		out = append(out, p)
 	}
 	return out
+}
+
+// syntaxProblem is a YAML syntax error, on the line at fault.
+func syntaxProblem(file string, data []byte, err error) Problem {
+	p := lineProblem(file, err.Error())
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if l := faultLine(lines, p.Msg); l > 0 {
+		p.Line = l
+	}
+	if p.Line > 0 && p.Line <= len(lines) {
+		p.Msg += syntaxHint(p.Msg, lines[p.Line-1])
+	}
+	return p
+}
+
+// maxRescan bounds the files faultLine rescans (its cost grows with the square of the length).
+const maxRescan = 2000
+
+// faultLine finds the line a YAML syntax error is on. yaml names the line before the one where
+// the enclosing block starts (a bad indentation three lines into a mapping is reported on the
+// line above the mapping), or no line at all. The first prefix of the file that fails with the
+// same message ends on the line at fault, unless it fails only because it cuts a multi-line
+// value (a quoted string, a flow list) short, which a slightly longer prefix shows by parsing.
+// It returns 0 when it cannot tell.
+func faultLine(lines [][]byte, msg string) int {
+	if len(lines) > maxRescan {
+		return 0
+	}
+	fails := func(n int) (bool, string) {
+		var node yaml.Node
+		err := yaml.Unmarshal(bytes.Join(lines[:n], nil), &node)
+		if err == nil {
+			return false, ""
+		}
+		return true, lineProblem("", err.Error()).Msg
+	}
+	for l := 1; l <= len(lines); l++ {
+		if failed, m := fails(l); !failed || m != msg {
+			continue
+		}
+		cut := false
+		for k := l + 1; k <= min(l+20, len(lines)); k++ {
+			if failed, _ := fails(k); !failed {
+				cut, l = true, k
+				break
+			}
+		}
+		if !cut {
+			return l
+		}
+	}
+	return 0
+}
+
+// syntaxHint says what usually causes one of yaml's terse messages, given the line at fault.
+func syntaxHint(msg string, line []byte) string {
+	indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
+	switch {
+	case strings.Contains(msg, "tab"):
+		return ""
+	case bytes.ContainsRune(indent, '\t'):
+		return " (YAML indents with spaces, not tabs)"
+	case strings.HasPrefix(msg, "did not find expected key"), strings.HasPrefix(msg, "did not find expected '-' indicator"):
+		return " (is this line indented like the ones before it?)"
+	case msg == "mapping values are not allowed in this context":
+		return " (is this line indented too far, or is there a second ':' in a value that needs quotes?)"
+	}
+	return ""
 }

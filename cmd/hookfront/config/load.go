@@ -2,11 +2,13 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -51,27 +53,53 @@ func Load(path string) (*Config, error) {
 
 // Parse validates data as the config file named path.
 func Parse(path string, data []byte) (*Config, error) {
+	c, errs := parse(path, data)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return c, nil
+}
+
+// Inspect reads the config at path as Load does, but returns what it could read along with
+// every problem, so that validate can go on to check the hooks of a config that has errors. The
+// config is nil when the file is not YAML at all.
+func Inspect(path string) (*Config, Errors, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading config: %w", err)
+	}
+	c, errs := parse(path, data)
+	return c, errs, nil
+}
+
+// parse decodes and validates data. Wrong types and unknown fields do not stop it: the rest is
+// decoded and validated, and every problem is returned, in the order of their lines.
+func parse(path string, data []byte) (*Config, Errors) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, decodeProblems(path, err)
+		return nil, Errors{syntaxProblem(path, data, err)}
 	}
-	c := &Config{Path: path, Dir: filepath.Dir(path)}
 	if len(root.Content) == 0 {
 		return nil, Errors{{File: path, Msg: "the config is empty"}}
 	}
+	c := &Config{Path: path, Dir: filepath.Dir(path)}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var errs Errors
 	if err := dec.Decode(&c.File); err != nil && !errors.Is(err, io.EOF) {
-		return nil, decodeProblems(path, err)
+		var te *yaml.TypeError
+		if !errors.As(err, &te) { // a duplicate key: decoding stopped there
+			return nil, Errors{lineProblem(path, err.Error())}
+		}
+		errs = typeProblems(path, te)
 	}
 	ck := &checker{file: path, root: &root}
 	c.validate(ck)
 	c.Warnings = ck.warnings
-	if len(ck.errs) > 0 {
-		return nil, ck.errs
-	}
+	errs = append(errs, ck.errs...)
+	slices.SortStableFunc(errs, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
 	c.FileListen = c.Listen
-	return c, nil
+	return c, errs
 }
 
 // Resolve makes a path from the config file relative to its folder.

@@ -119,7 +119,20 @@ func (h *HookBinding) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	type plain HookBinding
-	return n.Decode((*plain)(h))
+	if err := n.Decode((*plain)(h)); err != nil {
+		return err
+	}
+	// Node.Decode does not refuse unknown fields as the file's decoder does: refuse them here.
+	var unknown []string
+	for i := 0; n.Kind == yaml.MappingNode && i < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Value != "file" && k.Value != "handler" {
+			unknown = append(unknown, fmt.Sprintf("line %d: %s", k.Line, unknownField(k.Value, []string{"file", "handler"})))
+		}
+	}
+	if len(unknown) > 0 {
+		return &yaml.TypeError{Errors: unknown}
+	}
+	return nil
 }
 
 // Cache is the cache section.

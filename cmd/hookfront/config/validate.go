@@ -333,7 +333,11 @@ func (c *Config) validateBehaviors(ck *checker, ids map[string]string) {
 		for trig, h := range b.Hooks {
 			hat := at + ".hooks." + trig
 			if !event.Trigger(trig).Valid() {
-				ck.errorf(hat, "%q is not a trigger (viewer-request, origin-request, origin-response, viewer-response)", trig)
+				if near, ok := Nearest(trig, triggerNames); ok {
+					ck.errorf(hat, "%q is not a trigger (did you mean %q?)", trig, near)
+				} else {
+					ck.errorf(hat, "%q is not a trigger (%s)", trig, strings.Join(triggerNames, ", "))
+				}
 			}
 			if h.File == "" {
 				ck.errorf(hat, "the hook file is missing")
