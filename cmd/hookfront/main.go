@@ -24,7 +24,7 @@ Usage:
   hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504]
   hookfront validate --config FILE | --hooks DIR
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s]
-  hookfront demo [--listen ADDR]
+  hookfront demo [--listen ADDR] [--dir DIR]
   hookfront version
 
 Run "hookfront COMMAND -h" for a command's flags.
