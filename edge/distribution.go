@@ -19,6 +19,10 @@ type Distribution struct {
 	Behaviors  []*Behavior // first match wins; the last one is "*"
 	Pages      *errorpages.Set
 	CacheKey   CacheKeyPolicy
+	// DefaultRootObject is served for requests of "/" (CloudFront's DefaultRootObject), "" for none.
+	DefaultRootObject string
+	// Viewer is the simulated viewer behind the CloudFront-Viewer-* headers; nil is DefaultViewer.
+	Viewer *Viewer
 	// Hooks, when set, are this distribution's hooks (a config reload swaps them together with
 	// the behaviors they bind to); otherwise Options.Hooks are used.
 	Hooks HookSource
@@ -32,8 +36,15 @@ type Behavior struct {
 	CachedMethods  []string // default GET, HEAD
 	TTL            TTL
 	IncludeBody    bool
+	// Policies, as CloudFront's; without a cache policy (or legacy ForwardedValues) every viewer
+	// header, cookie and query string reaches the origin and CacheKey makes the key.
+	CachePolicy           *CachePolicy
+	OriginRequestPolicy   *OriginRequestPolicy
+	ResponseHeadersPolicy *ResponseHeadersPolicy
+	ForwardedValues       *ForwardedValues
 
 	allowed, cached methodSet
+	fwd             *forwarding // nil without policies
 	members         []*Origin
 	group           *Group // nil when the target is a single origin
 }
@@ -95,6 +106,19 @@ func (d *Distribution) Prepare() error {
 		if b.TTL == (TTL{}) {
 			b.TTL = DefaultTTL
 		}
+		idempotencyKey := ""
+		if b.group != nil && b.group.WriteFailover != nil {
+			idempotencyKey = b.group.WriteFailover.IdempotencyKey
+		}
+		if err := b.compilePolicies(idempotencyKey); err != nil {
+			return err
+		}
+		if p := b.ResponseHeadersPolicy; p != nil {
+			p.prepare()
+		}
+	}
+	if d.Viewer != nil {
+		d.Viewer.prepare()
 	}
 	return nil
 }
