@@ -85,7 +85,7 @@ func isGenerated(canonical string) bool {
 }
 
 // Viewer is the simulated viewer's location and network: the values of the CloudFront-Viewer-*
-// geo headers. Empty fields take DefaultViewer's.
+// geo headers. A field left empty is a header not sent.
 type Viewer struct {
 	Country, CountryName, CountryRegion, CountryRegionName, City, PostalCode, TimeZone string
 	Latitude, Longitude, MetroCode, ASN                                                string
@@ -95,30 +95,21 @@ type Viewer struct {
 	vals [cfCount][]string // header values, percent-encoded as CloudFront does
 }
 
-// DefaultViewer is a viewer in Seattle, on Amazon's network.
+// DefaultViewer is the viewer of a distribution that describes none: in Seattle, on Amazon's
+// network.
 var DefaultViewer = Viewer{Country: "US", CountryName: "United States", CountryRegion: "WA",
 	CountryRegionName: "Washington", City: "Seattle", PostalCode: "98101", TimeZone: "America/Los_Angeles",
 	Latitude: "47.60620", Longitude: "-122.33210", MetroCode: "819", ASN: "16509", AllowOverride: true}
 
 func (v *Viewer) prepare() {
-	set := func(g cfHeader, val, def string) {
-		if val == "" {
-			val = def
+	for g, val := range map[cfHeader]string{cfCountry: v.Country, cfCountryName: v.CountryName, cfCountryRegion: v.CountryRegion,
+		cfCountryRegionName: v.CountryRegionName, cfCity: v.City, cfPostalCode: v.PostalCode, cfTimeZone: v.TimeZone,
+		cfLatitude: v.Latitude, cfLongitude: v.Longitude, cfMetroCode: v.MetroCode, cfASN: v.ASN} {
+		v.vals[g] = nil
+		if val != "" {
+			v.vals[g] = []string{cfEncode(val)}
 		}
-		v.vals[g] = []string{cfEncode(val)}
 	}
-	d := DefaultViewer
-	set(cfCountry, v.Country, d.Country)
-	set(cfCountryName, v.CountryName, d.CountryName)
-	set(cfCountryRegion, v.CountryRegion, d.CountryRegion)
-	set(cfCountryRegionName, v.CountryRegionName, d.CountryRegionName)
-	set(cfCity, v.City, d.City)
-	set(cfPostalCode, v.PostalCode, d.PostalCode)
-	set(cfTimeZone, v.TimeZone, d.TimeZone)
-	set(cfLatitude, v.Latitude, d.Latitude)
-	set(cfLongitude, v.Longitude, d.Longitude)
-	set(cfMetroCode, v.MetroCode, d.MetroCode)
-	set(cfASN, v.ASN, d.ASN)
 }
 
 // cfEncode percent-encodes the non-ASCII bytes of a header value, as CloudFront does for its geo

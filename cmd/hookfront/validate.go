@@ -21,6 +21,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (YAML or JSON)")
+	strict := fs.Bool("strict", false, "also warn where the edge would behave differently from CloudFront; any warning fails")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,7 +40,11 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range cfg.Warnings {
+	warnings := cfg.Warnings
+	if *strict {
+		warnings = append(warnings, cfg.Parity...)
+	}
+	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	if _, err := cfg.Distribution(); err != nil {
@@ -51,6 +56,10 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "error:", hookPath(cfg, p))
 		}
 		fmt.Fprintf(stderr, "%d problem(s) in the hooks of %s\n", len(ps), *cfgPath)
+		return errReported
+	}
+	if *strict && len(warnings) > 0 {
+		fmt.Fprintf(stderr, "%d warning(s) in %s (--strict)\n", len(warnings), *cfgPath)
 		return errReported
 	}
 	fmt.Fprintf(stdout, "%s: OK (%s)\n", *cfgPath, cfg.Describe())

@@ -34,6 +34,7 @@ type Config struct {
 	Path     string    // the file it came from
 	Dir      string    // its folder: relative paths in the file are relative to it
 	Warnings []Problem // things that are allowed but probably not meant
+	Parity   []Problem // where the edge would behave differently from CloudFront (validate --strict)
 }
 
 // Load reads and validates the config at path. A config with any error is refused: the returned
@@ -67,6 +68,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	if len(ck.errs) > 0 {
 		return nil, ck.errs
 	}
+	c.checkParity(ck)
 	return c, nil
 }
 
