@@ -26,6 +26,8 @@ type Distribution struct {
 	// Hooks, when set, are this distribution's hooks (a config reload swaps them together with
 	// the behaviors they bind to); otherwise Options.Hooks are used.
 	Hooks HookSource
+
+	policies bool // some behavior has a cache policy or legacy settings
 }
 
 // Behavior is a cache behavior.
@@ -54,6 +56,7 @@ func (b *Behavior) ID() string { return b.Pattern.String() }
 
 // Prepare resolves references, fills defaults and builds the origins' transports.
 func (d *Distribution) Prepare() error {
+	d.policies = false
 	origins := make(map[string]*Origin, len(d.Origins))
 	for _, o := range d.Origins {
 		if _, dup := origins[o.ID]; dup {
@@ -113,6 +116,7 @@ func (d *Distribution) Prepare() error {
 		if err := b.compilePolicies(idempotencyKey); err != nil {
 			return err
 		}
+		d.policies = d.policies || b.fwd != nil
 		if p := b.ResponseHeadersPolicy; p != nil {
 			p.prepare()
 		}

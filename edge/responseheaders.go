@@ -23,8 +23,21 @@ type ResponseHeadersPolicy struct {
 	ServerTiming      *ServerTiming
 
 	once   sync.Once      // a policy (a managed one) may serve several behaviors and distributions
-	static []CustomHeader // security and custom headers, compiled
+	static []policyHeader // security and custom headers, compiled
 	remove []string       // canonical
+	cors   corsValues
+}
+
+// policyHeader is a header the policy sets, with its value ready for an http.Header.
+type policyHeader struct {
+	name     string
+	value    []string
+	override bool
+}
+
+// corsValues are the CORS header values, made once.
+type corsValues struct {
+	credentials, expose, methods, headers, maxAge []string
 }
 
 // CORSConfig is the policy's CORS section.
@@ -89,7 +102,7 @@ func (p *ResponseHeadersPolicy) compile() {
 	if s := p.Security; s != nil {
 		add := func(name string, h *CustomHeader, value string) {
 			if h != nil {
-				p.static = append(p.static, CustomHeader{Name: name, Value: value, Override: h.Override})
+				p.static = append(p.static, policyHeader{name, []string{value}, h.Override})
 			}
 		}
 		if h := s.ContentSecurityPolicy; h != nil {
@@ -110,7 +123,7 @@ func (p *ResponseHeadersPolicy) compile() {
 			if h.Preload {
 				v += "; preload"
 			}
-			p.static = append(p.static, CustomHeader{Name: "Strict-Transport-Security", Value: v, Override: h.Override})
+			p.static = append(p.static, policyHeader{"Strict-Transport-Security", []string{v}, h.Override})
 		}
 		if h := s.XSSProtection; h != nil {
 			v := "0"
@@ -122,11 +135,30 @@ func (p *ResponseHeadersPolicy) compile() {
 					v += "; report=" + h.ReportURI
 				}
 			}
-			p.static = append(p.static, CustomHeader{Name: "X-XSS-Protection", Value: v, Override: h.Override})
+			p.static = append(p.static, policyHeader{"X-Xss-Protection", []string{v}, h.Override})
 		}
 	}
 	for _, h := range p.Custom {
-		p.static = append(p.static, CustomHeader{Name: textproto.CanonicalMIMEHeaderKey(h.Name), Value: h.Value, Override: h.Override})
+		p.static = append(p.static, policyHeader{textproto.CanonicalMIMEHeaderKey(h.Name), []string{h.Value}, h.Override})
+	}
+	if c := p.CORS; c != nil {
+		joined := func(list []string) []string {
+			if len(list) == 0 {
+				return nil
+			}
+			return []string{strings.Join(list, ", ")}
+		}
+		methods := c.AllowMethods
+		if slices.Contains(methods, "ALL") {
+			methods = AllCORSMethods
+		}
+		p.cors = corsValues{expose: joined(c.ExposeHeaders), methods: joined(methods), headers: joined(c.AllowHeaders)}
+		if c.AllowCredentials {
+			p.cors.credentials = []string{"true"}
+		}
+		if c.MaxAgeSec >= 0 {
+			p.cors.maxAge = []string{strconv.Itoa(c.MaxAgeSec)}
+		}
 	}
 }
 
@@ -134,10 +166,14 @@ func (p *ResponseHeadersPolicy) compile() {
 // its headers (they may be a cache entry's). The copy no longer is the entry's, so a
 // viewer-response hook converts it afresh.
 func (s *Server) withResponsePolicy(tx *exchange, resp *response) *response {
-	p := tx.b.ResponseHeadersPolicy
-	if p == nil || resp.policyDone {
-		return resp
+	if tx.b.ResponseHeadersPolicy == nil || resp.policyDone {
+		return resp // small enough to inline: a behavior without a policy pays no call
 	}
+	return s.applyResponsePolicy(tx, resp)
+}
+
+func (s *Server) applyResponsePolicy(tx *exchange, resp *response) *response {
+	p := tx.b.ResponseHeadersPolicy
 	next := *resp
 	next.policyDone, next.entry = true, nil
 	h := make(http.Header, len(resp.header)+len(p.static)+4)
@@ -151,10 +187,10 @@ func (s *Server) withResponsePolicy(tx *exchange, resp *response) *response {
 		}
 	}
 	if c := p.CORS; c != nil {
-		c.apply(tx.r, h)
+		c.apply(tx.r, h, &p.cors)
 	}
 	for _, a := range p.static {
-		setPolicyHeader(h, a.Name, a.Value, a.Override)
+		setPolicyHeader(h, a.name, a.value, a.override)
 	}
 	if st := p.ServerTiming; st != nil && st.Enabled && st.sampled(tx.r) {
 		addServerTiming(h, tx, resp)
@@ -166,17 +202,17 @@ func (s *Server) withResponsePolicy(tx *exchange, resp *response) *response {
 var serverValue = []string{"hookfront"}
 
 // setPolicyHeader adds a policy header: without override, a header the response already has wins.
-func setPolicyHeader(h http.Header, name, value string, override bool) {
+func setPolicyHeader(h http.Header, name string, value []string, override bool) {
 	if _, ok := h[name]; ok && !override {
 		return
 	}
-	h[name] = []string{value}
+	h[name] = value
 }
 
 // apply adds the CORS headers for a request from an allowed origin: on every CORS request
 // Allow-Origin, Allow-Credentials and Expose-Headers; on a preflight also Allow-Methods,
 // Allow-Headers and Max-Age (understanding-response-headers-policies.html).
-func (c *CORSConfig) apply(r *http.Request, h http.Header) {
+func (c *CORSConfig) apply(r *http.Request, h http.Header, v *corsValues) {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return
@@ -185,29 +221,18 @@ func (c *CORSConfig) apply(r *http.Request, h http.Header) {
 	if !ok {
 		return
 	}
-	set := func(name, value string) { setPolicyHeader(h, name, value, c.OriginOverride) }
-	set("Access-Control-Allow-Origin", allow)
-	if c.AllowCredentials {
-		set("Access-Control-Allow-Credentials", "true")
-	}
-	if len(c.ExposeHeaders) > 0 {
-		set("Access-Control-Expose-Headers", strings.Join(c.ExposeHeaders, ", "))
-	}
-	if !isPreflight(r) {
-		return
-	}
-	if len(c.AllowMethods) > 0 {
-		methods := c.AllowMethods
-		if slices.Contains(methods, "ALL") {
-			methods = AllCORSMethods
+	set := func(name string, value []string) {
+		if value != nil {
+			setPolicyHeader(h, name, value, c.OriginOverride)
 		}
-		set("Access-Control-Allow-Methods", strings.Join(methods, ", "))
 	}
-	if len(c.AllowHeaders) > 0 {
-		set("Access-Control-Allow-Headers", strings.Join(c.AllowHeaders, ", "))
-	}
-	if c.MaxAgeSec >= 0 {
-		set("Access-Control-Max-Age", strconv.Itoa(c.MaxAgeSec))
+	set("Access-Control-Allow-Origin", []string{allow})
+	set("Access-Control-Allow-Credentials", v.credentials)
+	set("Access-Control-Expose-Headers", v.expose)
+	if isPreflight(r) {
+		set("Access-Control-Allow-Methods", v.methods)
+		set("Access-Control-Allow-Headers", v.headers)
+		set("Access-Control-Max-Age", v.maxAge)
 	}
 }
 
@@ -235,8 +260,15 @@ func (c *CORSConfig) allowOrigin(origin string) (string, bool) {
 
 // edgePreflight answers a CORS preflight at the edge when the behavior's policy says so.
 func (s *Server) edgePreflight(tx *exchange) *response {
+	if tx.b.ResponseHeadersPolicy == nil {
+		return nil // small enough to inline
+	}
+	return s.answerPreflight(tx)
+}
+
+func (s *Server) answerPreflight(tx *exchange) *response {
 	p := tx.b.ResponseHeadersPolicy
-	if p == nil || p.CORS == nil || !p.CORS.AnswerPreflight || !isPreflight(tx.r) {
+	if p.CORS == nil || !p.CORS.AnswerPreflight || !isPreflight(tx.r) {
 		return nil
 	}
 	if _, ok := p.CORS.allowOrigin(tx.r.Header.Get("Origin")); !ok {

@@ -128,7 +128,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vr := newViewerRequest(r)
-	vr.pol = d.policyState(tx.b, r)
+	d.initPolicy(vr, tx.b, r)
 	if g := tx.b.group; g != nil && g.WriteFailover.applies(r.Method) {
 		if err := vr.bufferBody(g.WriteFailover.MaxBody); err != nil {
 			if ctx.Err() != nil {
@@ -455,7 +455,7 @@ func orEmpty(h http.Header) http.Header {
 func (s *Server) fetchPage(ctx context.Context, tx *exchange, p *errorpages.Page) *response {
 	ptx := &exchange{id: tx.id, start: time.Now(), r: tx.r, d: tx.d, b: tx.d.match(p.Path), hooks: tx.hooks}
 	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r)}
-	pr.pol = tx.d.policyState(ptx.b, tx.r)
+	tx.d.initPolicy(pr, ptx.b, tx.r)
 	resp := s.respond(ctx, ptx, pr, false)
 	for _, a := range ptx.attempts {
 		a.page = true
