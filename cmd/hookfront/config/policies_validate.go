@@ -129,7 +129,7 @@ func (c *Config) validateCachePolicy(ck *checker, at string, p *CachePolicy) {
 		case slices.ContainsFunc(edge.OriginRequestOnlyHeaders, func(o string) bool { return strings.EqualFold(o, h) }):
 			ck.errorf(hat, "%s can be added by an origin request policy but not be in a cache key (CloudFront's rule)", h)
 		case canon == "Accept-Encoding" && (p.Gzip || p.Brotli):
-			ck.warnf(hat, "with gzip or brotli on, the normalised Accept-Encoding is in the key already; listing it too has no effect")
+			ck.errorf(hat, "with gzip or brotli on, the normalised Accept-Encoding is in the key already; CloudFront refuses the header listed too")
 		}
 		warnUnavailable(ck, hat, h)
 	}
