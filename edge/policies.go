@@ -202,7 +202,8 @@ func compileLegacy(fv *ForwardedValues, optionsCached bool) *forwarding {
 	headers := canonicalAll(fv.Headers)
 	if slices.Contains(fv.Headers, "*") {
 		f.noCache = true // CloudFront does not cache when every header is forwarded
-		f.legacy = false // nor removes any
+		f.legacy = false // nor removes or normalises any
+		f.gzip, f.brotli = false, false
 		headers = nil
 	} else {
 		f.except = map[string]bool{}

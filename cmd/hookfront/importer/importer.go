@@ -272,8 +272,11 @@ func (im *importer) distribution(dc *distributionConfig, m meta) {
 	}
 }
 
-// validID is what the config accepts as an origin or group id.
-var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+// validID is what the config accepts as an origin or group id; idChars finds what it does not.
+var (
+	validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+	idChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+)
 
 // configID maps a CloudFront id to one the config accepts, the same one every time.
 func (im *importer) configID(id string) string {
@@ -282,7 +285,7 @@ func (im *importer) configID(id string) string {
 	}
 	c := id
 	if !validID.MatchString(c) {
-		c = strings.Trim(regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(id, "-"), "-._")
+		c = strings.Trim(idChars.ReplaceAllString(id, "-"), "-._")
 		if c == "" {
 			c = "origin"
 		}
@@ -584,5 +587,5 @@ func (im *importer) hookFile(arn string) (file string, stub bool) {
 			return strings.TrimPrefix(f, im.opt.HooksDir+"/"), false
 		}
 	}
-	return regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(name, "-") + ".js", true
+	return idChars.ReplaceAllString(name, "-") + ".js", true
 }
