@@ -31,7 +31,7 @@ type forwarding struct {
 	noCookies    bool // no cookie is forwarded, so Set-Cookie is removed from responses
 	noCache      bool // legacy "forward all headers": nothing is cached
 
-	legacy            bool
+	legacy            bool // legacy settings: the headers CloudFront removes are held back
 	legacyAuth        bool // legacy: Authorization is dropped on GET and HEAD (and cached OPTIONS)
 	legacyAuthOptions bool
 }
@@ -213,6 +213,14 @@ func (ps *policyState) cacheKey(domain string, vr *viewerRequest) string {
 		}
 	}
 	return b.String()
+}
+
+// keyPart joins header values for the cache key (values keep their case, names do not matter).
+func keyPart(vals []string) string {
+	if len(vals) == 1 {
+		return vals[0]
+	}
+	return strings.Join(vals, ",")
 }
 
 // normalizeAcceptEncoding is CloudFront's normalised Accept-Encoding: "br,gzip", "gzip" or "br",

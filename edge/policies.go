@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"slices"
-	"strings"
 )
 
 // Filter behaviours of CloudFront policies, spelled as the API spells them.
@@ -287,11 +286,3 @@ func UnavailableCloudFrontHeader(name string) string {
 // policy may not put in the key (adding-cloudfront-headers.html).
 var OriginRequestOnlyHeaders = []string{"CloudFront-Viewer-Address", "CloudFront-Viewer-ASN",
 	"CloudFront-Viewer-TLS", "CloudFront-Viewer-JA3-Fingerprint"}
-
-// keyPart joins header values for the cache key (values keep their case, names do not matter).
-func keyPart(vals []string) string {
-	if len(vals) == 1 {
-		return vals[0]
-	}
-	return strings.Join(vals, ",")
-}
