@@ -82,7 +82,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		if hasReq || hasResp {
 			// Every attempt starts from the same viewer request. A shallow copy is enough: the
 			// hooks package never changes the request it is given.
-			c := *vr.event()
+			c := vr.originEvent(m)
 			c.Origin = m.eventOrigin
 			c.Body = vr.eventBody(event.OriginRequest)
 			ev = &c
@@ -152,6 +152,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			}
 		}
 		tx.attempts = append(tx.attempts, a)
+		vr.pol.dropSetCookie(res.header)
 		return res, nil
 	}
 	panic("unreachable: a behavior always has at least one member")

@@ -94,11 +94,14 @@ type response struct {
 	noVResp bool   // viewer-response does not run (error page, edge error)
 	hit     bool   // served from the cache: may answer ranges and conditionals from body
 	entry   *Entry // the cache entry served, if any
+	// policyDone: the behavior's response headers policy has been applied.
+	policyDone bool
 }
 
 // ServeHTTP runs one viewer request through the pipeline.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.dist.Load()
+	d.applyRootObject(r)
 	tx := &exchange{id: newRequestID(), start: time.Now(), r: r, d: d, b: d.match(r.URL.Path)}
 	if src := d.Hooks; src != nil {
 		tx.hooks = src.Current()
@@ -120,7 +123,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.write(w, tx, s.edgeError(http.StatusForbidden, "A GET request may not carry a body.", tx))
 		return
 	}
+	if resp := s.edgePreflight(tx); resp != nil {
+		s.write(w, tx, resp)
+		return
+	}
 	vr := newViewerRequest(r)
+	d.initPolicy(vr, tx.b, r)
 	if g := tx.b.group; g != nil && g.WriteFailover.applies(r.Method) {
 		if err := vr.bufferBody(g.WriteFailover.MaxBody); err != nil {
 			if ctx.Err() != nil {
@@ -157,6 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tx.status, tx.note = 499, "viewer went away"
 		return
 	}
+	resp = s.withResponsePolicy(tx, resp)
 	if !resp.noVResp && resp.status < 400 && tx.has(event.ViewerResponse) {
 		resp = s.viewerResponse(ctx, tx, vr, resp)
 	}
@@ -199,7 +208,7 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 	if s.cache == nil || !b.cached.has(vr.method) {
 		return s.fromOrigin(ctx, tx, vr, "", nil, withPages)
 	}
-	key := tx.d.CacheKey.key(vr.method, vr.host, vr.uri, vr.rawQuery, vr.header)
+	key := s.cacheKey(tx, vr)
 	e, ok := s.cache.Get(key)
 	if ok && e.pass {
 		if e.Fresh(time.Now()) {
@@ -446,6 +455,7 @@ func orEmpty(h http.Header) http.Header {
 func (s *Server) fetchPage(ctx context.Context, tx *exchange, p *errorpages.Page) *response {
 	ptx := &exchange{id: tx.id, start: time.Now(), r: tx.r, d: tx.d, b: tx.d.match(p.Path), hooks: tx.hooks}
 	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r)}
+	tx.d.initPolicy(pr, ptx.b, tx.r)
 	resp := s.respond(ctx, ptx, pr, false)
 	for _, a := range ptx.attempts {
 		a.page = true

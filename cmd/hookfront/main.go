@@ -22,7 +22,8 @@ const usage = `hookfront — a scriptable HTTP edge (CloudFront origin groups + 
 Usage:
   hookfront serve --config FILE [--listen ADDR]
   hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504]
-  hookfront validate --config FILE | --hooks DIR
+  hookfront validate (--config FILE | --hooks DIR) [--strict]
+  hookfront import FILE.json [-o hookfront.yaml] [--origin ID=URL]... [--function NAME-or-ARN=FILE]... [--hooks-dir DIR] [--policies FILE]...
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s]
   hookfront demo [--listen ADDR] [--dir DIR]
   hookfront version
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = demoCmd(ctx, args[1:], stdout, stderr)
 	case "invoke":
 		err = invokeCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = importCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "hookfront", version)
 	case "help", "-h", "--help":

@@ -25,6 +25,12 @@ type File struct {
 	HookTimeouts   HookTimeouts   `yaml:"hook_timeouts"`
 	Server         ServerSettings `yaml:"server"`
 	Watch          Watch          `yaml:"watch"`
+
+	CachePolicies           []CachePolicy           `yaml:"cache_policies"`
+	OriginRequestPolicies   []OriginRequestPolicy   `yaml:"origin_request_policies"`
+	ResponseHeadersPolicies []ResponseHeadersPolicy `yaml:"response_headers_policies"`
+	Viewer                  *Viewer                 `yaml:"viewer"`
+	DefaultRootObject       string                  `yaml:"default_root_object"`
 }
 
 // Watch tunes how the hooks folder and the config file are watched.
@@ -97,6 +103,11 @@ type Behavior struct {
 	TTL            TTL                    `yaml:"ttl"`
 	IncludeBody    bool                   `yaml:"include_body"`
 	Hooks          map[string]HookBinding `yaml:"hooks"`
+
+	CachePolicy           string           `yaml:"cache_policy"` // a name, or a managed policy's ID
+	OriginRequestPolicy   string           `yaml:"origin_request_policy"`
+	ResponseHeadersPolicy string           `yaml:"response_headers_policy"`
+	ForwardedValues       *ForwardedValues `yaml:"forwarded_values"`
 }
 
 // TTL is a behavior's min/default/max.
