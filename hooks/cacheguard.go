@@ -34,10 +34,6 @@ func (c *CacheGuard) Reloaded(next *Generation, changed []string) bool {
 	prev := c.prev
 	c.prev = next
 	_, nb := next.originEntries()
-	if prev == nil {
-		clear(c.code)
-		return len(nb) > 0
-	}
 	_, pb := prev.originEntries()
 	if !maps.Equal(pb, nb) { // an origin hook bound, unbound, or bound to another file or export
 		clear(c.code)
@@ -53,4 +49,18 @@ func (c *CacheGuard) Reloaded(next *Generation, changed []string) bool {
 		}
 	}
 	return false
+}
+
+// Replaced is told the generation of a new registry (a config reload rebuilt the hooks): there
+// is no telling what its code shares with the old one, so any origin hook on either side calls
+// for emptying the cache. next is nil when the config has no hooks any more.
+func (c *CacheGuard) Replaced(next *Generation) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prev := c.prev
+	c.prev = next
+	clear(c.code)
+	_, pb := prev.originEntries()
+	_, nb := next.originEntries()
+	return len(pb) > 0 || len(nb) > 0
 }

@@ -46,9 +46,13 @@ func triggerOrder(t event.Trigger) int {
 // ScriptFiles lists the script files of the generation's snapshot (relative, sorted).
 func (g *Generation) ScriptFiles() []string { return g.pool.Bundle().Files() }
 
-// originEntries are the files bound to an origin trigger, and how (to compare generations).
+// originEntries are the files bound to an origin trigger, and how (to compare generations). A
+// nil generation (no hooks) has none.
 func (g *Generation) originEntries() (files []string, bindings map[[3]string]bool) {
 	bindings = map[[3]string]bool{}
+	if g == nil {
+		return nil, bindings
+	}
 	seen := map[string]bool{}
 	for behavior, triggers := range g.bindings {
 		for t, b := range triggers {
@@ -68,6 +72,9 @@ func (g *Generation) originEntries() (files []string, bindings map[[3]string]boo
 // OriginCode is the code that origin-request and origin-response hooks of the generation have
 // run so far: their files and every file they required, directly or not (relative, sorted).
 func (g *Generation) OriginCode() []string {
+	if g == nil {
+		return nil
+	}
 	files, _ := g.originEntries()
 	return g.pool.Bundle().Reaches(files)
 }

@@ -31,9 +31,12 @@ type live struct {
 	reg       *hooks.Registry
 	stopHooks context.CancelFunc
 	tried     string // digest of the config file content last loaded, or refused
+
+	followMu  sync.Mutex
+	followers []func(*reloadOutcome) // see reloads.go
 }
 
-func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger) (*live, error) {
+func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, observers ...edge.Observer) (*live, error) {
 	l := &live{ctx: ctx, log: log, cfg: cfg, listen: cfg.Listen}
 	if cfg.Path != config.FlagsPath {
 		l.tried, _ = fileDigest(cfg.Path)
@@ -47,7 +50,7 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger) (*live
 		return nil, err
 	}
 	d.Hooks = hookSource(reg)
-	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject)})
+	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: cacheBytes(cfg), MaxObjectBytes: int64(cfg.Cache.MaxObject), Observers: observers})
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +99,7 @@ func (l *live) watchHooks() {
 // reloadHooks loads a snapshot into reg and logs one line about it.
 func (l *live) reloadHooks(ctx context.Context, reg *hooks.Registry, src jsruntime.Source) {
 	res, err := reg.Load(ctx, src)
+	l.reported(&reloadOutcome{kind: "hooks", res: res, err: err, reg: reg})
 	switch {
 	case err != nil && res.Repeated:
 	case err != nil:
@@ -141,6 +145,7 @@ func (l *live) ReloadConfig(why string) {
 	cfg, err := config.Load(old.Path)
 	if err != nil {
 		l.log.Error("config reload refused; the running config stays", "why", why, "problems", fmt.Sprint(err))
+		l.reported(&reloadOutcome{kind: "config", why: why, err: err})
 		return
 	}
 	if cfg.Listen != old.Listen && cfg.Listen != l.listen {
@@ -156,6 +161,7 @@ func (l *live) ReloadConfig(why string) {
 	if hooksChanged {
 		if reg, err = loadHooks(l.ctx, cfg, l.log); err != nil {
 			l.log.Error("config reload refused: its hooks do not load; the running config stays", "why", why, "error", err)
+			l.reported(&reloadOutcome{kind: "config", why: why, err: err})
 			return
 		}
 	}
@@ -167,6 +173,7 @@ func (l *live) ReloadConfig(why string) {
 	}
 	if err != nil {
 		l.log.Error("config reload refused; the running config stays", "why", why, "error", err)
+		l.reported(&reloadOutcome{kind: "config", why: why, err: err})
 		return
 	}
 	prev.Close() // idle origin connections only; requests in flight finish on it
@@ -175,6 +182,7 @@ func (l *live) ReloadConfig(why string) {
 		l.watchHooks()
 	}
 	l.log.Info("config reloaded", "why", why, "config", cfg.Path, "distribution", cfg.Describe())
+	l.reported(&reloadOutcome{kind: "config", why: why, cfg: cfg, reg: reg, newHooks: hooksChanged})
 }
 
 // hookSettings is what decides whether the hooks registry must be rebuilt.

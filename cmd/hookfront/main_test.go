@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -48,9 +49,13 @@ type proc struct {
 
 var listening = regexp.MustCompile(`(?:msg=listening addr=|"msg":"listening","addr":")http://([0-9.:\[\]]+)`)
 
-// start runs hookfront with args and waits (with a deadline) until it listens.
+// start runs hookfront with args and waits (with a deadline) until it listens. Without an
+// --admin flag the admin listener is off: tests never take the fixed default port.
 func start(t *testing.T, args ...string) *proc {
 	t.Helper()
+	if !slices.Contains(args, "--admin") {
+		args = append(args, "--admin", "off")
+	}
 	p := &proc{cmd: exec.Command(binary, args...), done: make(chan error, 1)}
 	errPipe, _ := p.cmd.StderrPipe()
 	p.cmd.Stdout = &lockedWriter{p: p, b: &p.stdout}
@@ -60,6 +65,7 @@ func start(t *testing.T, args ...string) *proc {
 	addrc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(errPipe)
+		sc.Buffer(make([]byte, 64<<10), 64<<20) // a hook may print a long line
 		for sc.Scan() {
 			line := sc.Text()
 			p.mu.Lock()
@@ -277,7 +283,7 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	// serve refuses to start on the same config, naming file and line.
-	_, errOut, code = runBinary(t, "serve", "--config", bad2)
+	_, errOut, code = runBinary(t, "serve", "--config", bad2, "--admin", "off")
 	if code != 1 || !strings.Contains(errOut, bad2+":4:") {
 		t.Fatalf("serve with a bad config: exit %d\n%s", code, errOut)
 	}
@@ -386,7 +392,7 @@ behaviors:
 	if code != 1 || !strings.Contains(errOut, filepath.Join(dir, "hooks", "auth.js")+":3:9: SyntaxError") {
 		t.Fatalf("exit %d:\n%s", code, errOut)
 	}
-	_, errOut, code = runBinary(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	_, errOut, code = runBinary(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--admin", "off")
 	if code != 1 || !strings.Contains(errOut, "auth.js:3:9") {
 		t.Fatalf("serve with a broken hook: exit %d:\n%s", code, errOut)
 	}

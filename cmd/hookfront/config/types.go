@@ -25,6 +25,7 @@ type File struct {
 	HookTimeouts   HookTimeouts   `yaml:"hook_timeouts"`
 	Server         ServerSettings `yaml:"server"`
 	Watch          Watch          `yaml:"watch"`
+	Admin          Admin          `yaml:"admin"`
 }
 
 // Watch tunes how the hooks folder and the config file are watched.
@@ -32,6 +33,8 @@ type Watch struct {
 	Debounce     Duration `yaml:"debounce"`
 	PollInterval Duration `yaml:"poll_interval"`
 	Poll         bool     `yaml:"poll"`
+	// InvalidateOnReload empties the cache when a reload changes origin-hook code.
+	InvalidateOnReload Switch `yaml:"invalidate_on_reload"`
 }
 
 // Origin is one entry of origins.
@@ -127,6 +130,7 @@ type Cache struct {
 	MaxSize   ByteSize `yaml:"max_size"`
 	MaxObject ByteSize `yaml:"max_object"`
 	Key       CacheKey `yaml:"key"`
+	Enabled   Switch   `yaml:"enabled"` // default true
 }
 
 // CacheKey says what goes into the cache key besides host and path.
