@@ -64,7 +64,7 @@ type adminListener struct {
 // openAdmin applies the admin address rules and opens the listener: "off" or a taken default
 // address mean no admin listener (the latter with a warning); an address that was asked for
 // must be had, and one reachable from other machines needs a token.
-func openAdmin(cfg *config.Config, log *slog.Logger) (*adminListener, error) {
+func openAdmin(cfg *config.Config, defaultAddr string, log *slog.Logger) (*adminListener, error) {
 	a := &adminListener{log: log, token: cfg.Admin.Token}
 	if a.token == "" {
 		a.token = os.Getenv(tokenEnv)
@@ -74,7 +74,7 @@ func openAdmin(cfg *config.Config, log *slog.Logger) (*adminListener, error) {
 		return a, nil
 	}
 	if !explicit {
-		addr = admin.DefaultListen
+		addr = defaultAddr
 	}
 	if err := admin.CheckAddr(addr, a.token); err != nil {
 		return nil, err

@@ -20,11 +20,12 @@ var version = "dev"
 const usage = `hookfront — a scriptable HTTP edge (CloudFront origin groups + Lambda@Edge, locally)
 
 Usage:
-  hookfront serve --config FILE [--listen ADDR]
-  hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504]
+  hookfront serve --config FILE [--listen ADDR] [--admin ADDR|off] [--no-cache]
+  hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504] [--admin ADDR|off] [--no-cache]
   hookfront validate --config FILE
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s]
   hookfront demo [--listen ADDR]
+  hookfront invalidate [--admin ADDR] [--token T] PATH...
   hookfront version
 
 Run "hookfront COMMAND -h" for a command's flags.
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = demoCmd(ctx, args[1:], stdout, stderr)
 	case "invoke":
 		err = invokeCmd(ctx, args[1:], stdout, stderr)
+	case "invalidate":
+		err = invalidateCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "hookfront", version)
 	case "help", "-h", "--help":

@@ -121,6 +121,18 @@ func (p *proc) waitLog(t *testing.T, want string) {
 	}
 }
 
+// waitLogCount waits (bounded) until the process has logged want n times.
+func (p *proc) waitLogCount(t *testing.T, want string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(p.logs(), want) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q not %d times in the log within 10s:\n%s", want, n, p.logs())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 func (p *proc) out() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hookfront/hookfront/admin"
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 )
 
@@ -93,7 +94,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // shutdown timeout). ready, when not nil, is told the edge's address once it listens, and the
 // admin listener's ("" when off).
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(addr, adminAddr string)) error {
-	adm, err := openAdmin(cfg, log)
+	adm, err := openAdmin(cfg, admin.DefaultListen, log)
 	if err != nil {
 		return err
 	}
