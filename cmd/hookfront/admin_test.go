@@ -313,7 +313,9 @@ exports.handler = async (e) => { const r = e.Records[0].cf.request;
 			Hooks    []struct{ Trigger, File, Handler string }
 		}
 		Unbound   []string
-		LastError *struct{ Problems []struct{ File, Message string } } `json:"last_error"`
+		LastError *struct {
+			Problems []struct{ File, Message string }
+		} `json:"last_error"`
 	}
 	getJSON(t, admin+"/api/hooks", 200, &hs)
 	if hs.Generation != 1 || len(hs.Behaviors) != 1 || hs.Behaviors[0].Behavior != "*" || len(hs.Behaviors[0].Hooks) != 2 ||

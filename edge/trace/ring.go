@@ -52,8 +52,8 @@ func (r *Ring) Observe(string, time.Time, *http.Request) edge.Recorder {
 // Trace is one request: its summary and its steps by kind (Steps merges them in time order).
 // It is filled by the request's goroutine and never changes once in the ring.
 type Trace struct {
-	ring    *Ring
-	Summary *edge.Summary
+	ring       *Ring
+	Summary    *edge.Summary
 	HookSteps  []edge.HookStep
 	CacheSteps []edge.CacheStep
 	PageSteps  []edge.PageStep
@@ -64,7 +64,8 @@ type Trace struct {
 }
 
 // Detail is the ring's: summary or full.
-func (t *Trace) Detail() edge.Detail   { return t.ring.detail }
+func (t *Trace) Detail() edge.Detail { return t.ring.detail }
+
 // Hook, Cache and Page record steps (edge.Recorder).
 func (t *Trace) Hook(s edge.HookStep)   { t.HookSteps = append(t.HookSteps, s) }
 func (t *Trace) Cache(s edge.CacheStep) { t.CacheSteps = append(t.CacheSteps, s) }
