@@ -76,7 +76,7 @@ func TestInspectorInChromium(t *testing.T) {
 		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 860))
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1600, 900))
 	defer cancelAlloc()
 	ctx, cancelBrowser := chromedp.NewContext(actx)
 	defer cancelBrowser()
