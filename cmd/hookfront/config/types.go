@@ -31,6 +31,7 @@ type File struct {
 	ResponseHeadersPolicies []ResponseHeadersPolicy `yaml:"response_headers_policies"`
 	Viewer                  *Viewer                 `yaml:"viewer"`
 	DefaultRootObject       string                  `yaml:"default_root_object"`
+	Admin          Admin          `yaml:"admin"`
 }
 
 // Watch tunes how the hooks folder and the config file are watched.
@@ -38,6 +39,8 @@ type Watch struct {
 	Debounce     Duration `yaml:"debounce"`
 	PollInterval Duration `yaml:"poll_interval"`
 	Poll         bool     `yaml:"poll"`
+	// InvalidateOnReload empties the cache when a reload changes origin-hook code.
+	InvalidateOnReload Switch `yaml:"invalidate_on_reload"`
 }
 
 // Origin is one entry of origins.
@@ -151,6 +154,7 @@ type Cache struct {
 	MaxSize   ByteSize `yaml:"max_size"`
 	MaxObject ByteSize `yaml:"max_object"`
 	Key       CacheKey `yaml:"key"`
+	Enabled   Switch   `yaml:"enabled"` // default true
 }
 
 // CacheKey says what goes into the cache key besides host and path.

@@ -59,6 +59,7 @@ func (c *Config) validate(ck *checker) {
 	c.validateBehaviors(ck, ids)
 	c.validateWriteFailoverMethods(ck)
 	c.validateCache(ck)
+	c.validateAdmin(ck)
 
 	ht := &f.HookTimeouts
 	if !ht.Viewer.Set {
