@@ -31,7 +31,7 @@ type File struct {
 	ResponseHeadersPolicies []ResponseHeadersPolicy `yaml:"response_headers_policies"`
 	Viewer                  *Viewer                 `yaml:"viewer"`
 	DefaultRootObject       string                  `yaml:"default_root_object"`
-	Admin          Admin          `yaml:"admin"`
+	Admin                   Admin                   `yaml:"admin"`
 }
 
 // Watch tunes how the hooks folder and the config file are watched.
