@@ -23,7 +23,9 @@ type exchange struct {
 	b     *Behavior
 	hooks HookSet // nil when no hook set is loaded
 
-	member   int // index of the group member that gave the final answer
+	members  []*Origin // where a function's Route sends the attempts; nil: the behavior's members
+	group    *Group    // the group that goes with members
+	member   int       // index of the member that gave the final answer
 	attempts []attemptLog
 	status   int
 	xcache   string

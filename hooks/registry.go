@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hookfront/hookfront/hooks/functions"
 	"github.com/hookfront/hookfront/jsruntime"
 )
 
@@ -18,6 +19,11 @@ type Options struct {
 	Timeouts Timeouts
 	Log      *slog.Logger
 	Runtime  jsruntime.Options
+	// KeyValueStores are the files of the key value stores functions may be associated with, by
+	// store name. They are read at every load, so that a changed store reloads like a changed hook.
+	KeyValueStores map[string]string
+	// FunctionCalls, when set, is told about every CloudFront Function call (for traces).
+	FunctionCalls func(context.Context, *functions.CallInfo)
 }
 
 // Registry holds the current generation. A load builds a whole new generation off to the side
@@ -45,6 +51,9 @@ func NewRegistry(opt Options, bind BindFunc) *Registry {
 	}
 	if opt.Timeouts.Origin <= 0 {
 		opt.Timeouts.Origin = 30 * time.Second
+	}
+	if opt.Timeouts.Function <= 0 {
+		opt.Timeouts.Function = functions.DefaultBudget
 	}
 	opt.Runtime.Log = opt.Log
 	return &Registry{opt: opt, bind: bind}
@@ -85,19 +94,29 @@ func (r *Registry) Load(ctx context.Context, src jsruntime.Source) (LoadResult, 
 		r.lastErr, r.failHash = err, h
 		return res, err
 	}
-	hash := hashSource(src, fmt.Sprint(bindings))
+	stores, err := readStores(r.opt.KeyValueStores)
+	if err != nil {
+		h := hashSource(src, "stores:"+err.Error())
+		res := LoadResult{Generation: r.cur.Load(), Repeated: h == r.failHash}
+		r.lastErr, r.failHash = err, h
+		return res, err
+	}
+	hash := hashSource(src, fmt.Sprint(bindings)+storesDigest(stores))
 	cur := r.cur.Load()
 	if cur != nil && cur.Hash == hash {
 		r.lastErr, r.failHash = nil, ""
 		return LoadResult{Generation: cur, Took: time.Since(start)}, nil
 	}
 	files := fileSums(src)
+	for _, sf := range stores {
+		files[sf.path] = sha256.Sum256(sf.data)
+	}
 	res := LoadResult{Files: changedFiles(r.files, files), Generation: cur}
 	if hash == r.failHash {
 		res.Repeated = true
 		return res, r.lastErr
 	}
-	g, err := r.build(ctx, src, bindings, hash)
+	g, err := r.build(ctx, src, bindings, stores, hash)
 	res.Took = time.Since(start)
 	if err != nil {
 		r.lastErr, r.failHash = err, hash
@@ -136,18 +155,32 @@ func changedFiles(old, cur map[string][32]byte) []string {
 	return out
 }
 
-func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bindings, hash string) (*Generation, error) {
-	files, handlers := bindings.entries()
-	bundle, err := jsruntime.Compile(src, files, r.opt.Runtime)
-	if err != nil {
+func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bindings, stores map[string]storeFile, hash string) (*Generation, error) {
+	if err := bindings.checkFunctions(); err != nil {
 		return nil, err
 	}
-	pool := jsruntime.NewPool(bundle)
-	if err := pool.Check(ctx, handlers); err != nil {
-		pool.Close()
-		return nil, err
+	files, handlers := bindings.entries()
+	var problems []error
+	bundle, err := jsruntime.Compile(src, files, r.opt.Runtime)
+	var pool *jsruntime.Pool
+	if err == nil {
+		pool = jsruntime.NewPool(bundle)
+		err = pool.Check(ctx, handlers)
+	}
+	if err != nil {
+		problems = append(problems, unwrapLoad(err)...)
+	}
+	// Hooks and functions are checked together, so that one reload reports every problem.
+	tagged := tagBindings(bindings, r.next+1)
+	problems = append(problems, loadFunctions(ctx, src, tagged, stores, functions.Options{
+		Budget: r.opt.Timeouts.Function, Log: r.opt.Log, Runtime: r.opt.Runtime, Observe: r.opt.FunctionCalls})...)
+	if len(problems) > 0 {
+		if pool != nil {
+			pool.Close()
+		}
+		return nil, &jsruntime.LoadError{Problems: problems}
 	}
 	r.next++
-	return &Generation{ID: r.next, Hash: hash, Files: len(src.Files), bindings: tagBindings(bindings, r.next), pool: pool,
+	return &Generation{ID: r.next, Hash: hash, Files: len(src.Files), bindings: tagged, pool: pool,
 		timeouts: r.opt.Timeouts}, nil
 }

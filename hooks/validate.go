@@ -286,7 +286,7 @@ func checkHeaderRules(t event.Trigger, before, after event.Headers) error {
 	if before == nil {
 		return nil
 	}
-	for _, name := range readOnly[t] {
+	for _, name := range event.ReadOnly(t) {
 		if !sameValues(before[name], after[name]) {
 			return invalid("the function tried to add, delete, or change the read-only header %s", name)
 		}

@@ -24,6 +24,7 @@ type Bundle struct {
 	mapped   map[string]bool          // files compiled through esbuild, whose positions come from a source map
 	entries  []string
 	opt      Options
+	fn       *functionScript // set when the bundle is one CloudFront Function (function_compile.go)
 }
 
 // scriptExts are the files that can be required or bound as hooks.
