@@ -20,7 +20,7 @@ type fnState struct {
 
 	// Per call.
 	now         time.Time // what Date sees: frozen for the whole call
-	viewerReq   bool // the origin helpers and cf.edgeLocation work only in viewer-request
+	viewerReq   bool      // the origin helpers and cf.edgeLocation work only in viewer-request
 	originCalls []OriginCall
 	console     *[]string
 	byteStrings map[string]bool // 1.0: strings the byte-string helpers made (crypto reads them as bytes)
