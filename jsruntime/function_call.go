@@ -15,6 +15,9 @@ import (
 type FunctionCall struct {
 	Event     any    // plain data or Lazy (see ToJS)
 	EventJSON string // or the event as JSON text, parsed by JSON.parse (Event is then ignored)
+	// RequestMethods are added to event.request of an EventJSON event, not enumerable (such as
+	// CloudFront's request.rawQueryString()).
+	RequestMethods map[string]Method
 	Timeout   time.Duration
 	// Now is what Date reports during the call (frozen, as in CloudFront); zero means the time
 	// the call starts.
@@ -111,6 +114,11 @@ func (v *vm) runFunction(c *FunctionCall) (any, error) {
 		var err error
 		if event, err = v.parseJSON(c.EventJSON, "event"); err != nil {
 			return nil, err
+		}
+		if req, ok := event.ToObject(rt).Get("request").(*goja.Object); ok {
+			for name, m := range c.RequestMethods {
+				_ = req.DefineDataProperty(name, m.toJS(rt), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+			}
 		}
 	}
 	ret, err := fn.handler(goja.Undefined(), event)
