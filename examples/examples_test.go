@@ -53,11 +53,17 @@ func start(t *testing.T) *exampleEdge {
 // serveExample runs an example config through the real edge, with its hooks and its origins
 // pointed at the given URLs (in config order).
 func serveExample(t *testing.T, path string, origins ...string) *httptest.Server {
+	return serveExampleWith(t, path, func(*config.Config) {}, origins...)
+}
+
+// serveExampleWith is serveExample with the loaded config changed by tune first.
+func serveExampleWith(t *testing.T, path string, tune func(*config.Config), origins ...string) *httptest.Server {
 	t.Helper()
 	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	tune(cfg)
 	for i, u := range origins {
 		cfg.Origins[i].URL = u
 	}

@@ -112,7 +112,9 @@ func loadFunctions(ctx context.Context, src jsruntime.Source, bindings Bindings,
 			fn, err := loadFunction(ctx, src, bind, parsed, stores, opt)
 			if err != nil {
 				failed[k] = true
-				problems = append(problems, unwrapLoad(err)...)
+				if !errors.Is(err, errStoreFailed) { // reported with the store
+					problems = append(problems, unwrapLoad(err)...)
+				}
 				continue
 			}
 			loaded[k] = fn
@@ -132,13 +134,16 @@ func loadFunction(ctx context.Context, src jsruntime.Source, bind Binding, parse
 	if name := bind.KeyValueStore; name != "" {
 		if store = parsed[name]; store == nil {
 			if _, declared := stores[name]; declared {
-				return nil, fmt.Errorf("%s: its key value store %s did not load", bind.File, name)
+				return nil, errStoreFailed
 			}
 			return nil, &jsruntime.ScriptError{File: bind.File, Message: fmt.Sprintf("key value store %q is not declared in key_value_stores", name)}
 		}
 	}
 	return functions.Load(ctx, bind.File, code, bind.Runtime, store, opt)
 }
+
+// errStoreFailed means a function's store did not parse; the store's own error says why.
+var errStoreFailed = errors.New("the key value store did not load")
 
 func unwrapLoad(err error) []error {
 	var le *jsruntime.LoadError

@@ -18,7 +18,7 @@ type FunctionCall struct {
 	// RequestMethods are added to event.request of an EventJSON event, not enumerable (such as
 	// CloudFront's request.rawQueryString()).
 	RequestMethods map[string]Method
-	Timeout   time.Duration
+	Timeout        time.Duration
 	// Now is what Date reports during the call (frozen, as in CloudFront); zero means the time
 	// the call starts.
 	Now       time.Time
@@ -100,7 +100,10 @@ func (v *vm) invokeFunction(ctx context.Context, c *FunctionCall) (res FunctionR
 	}()
 	res.Value, err = v.runFunction(c)
 	res.OriginCalls = fn.originCalls
-	return res, err, false
+	// A runtime interrupted mid-call may hold half-run state (an async function's pending jobs
+	// then never run again): it is dropped, and the next call gets a fresh one, as CloudFront
+	// starts every invocation fresh.
+	return res, err, errors.Is(err, ErrTimeout)
 }
 
 func (v *vm) runFunction(c *FunctionCall) (any, error) {

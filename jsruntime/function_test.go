@@ -2,6 +2,7 @@ package jsruntime
 
 import (
 	"context"
+	"errors"
 
 	"io"
 	"log/slog"
@@ -49,5 +50,21 @@ async function handler(event) {
 	if m["h"] != "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881" || m["dlen"] != int64(20) ||
 		m["now"] != now.UnixMilli() || m["b64"] != "aGk=" || m["cf"] != "function" {
 		t.Fatalf("%v", m)
+	}
+}
+
+func TestFunctionRuntimeInterruptedIsNotReused(t *testing.T) {
+	p := fnPool(t, Runtime20, `async function handler(event) {
+  if (event.loop) { for (;;) {} }
+  return await Promise.resolve('ok');
+}`)
+	if _, err := fnCall(t, p, FunctionCall{Event: map[string]any{"loop": true}, Timeout: 20 * time.Millisecond}); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("%v", err)
+	}
+	for i := 0; i < 3; i++ {
+		res, err := fnCall(t, p, FunctionCall{Event: map[string]any{}})
+		if err != nil || res.Value != "ok" {
+			t.Fatalf("call %d after the timeout: %v %v", i, res.Value, err)
+		}
 	}
 }
