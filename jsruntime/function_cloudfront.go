@@ -54,9 +54,11 @@ func (v *vm) cloudfrontModule() goja.Value {
 			for i, a := range call.Arguments {
 				c.Args[i] = FromJS(rt, a)
 			}
-			if st := rt.CaptureCallStack(1, nil); len(st) > 0 {
-				p := st[0].Position()
-				c.At = fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
+			for _, f := range rt.CaptureCallStack(4, nil) { // the caller's frame, past the native one
+				if p := f.Position(); p.Line > 0 {
+					c.At = fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
+					break
+				}
 			}
 			fn.originCalls = append(fn.originCalls, c)
 			return goja.Undefined()

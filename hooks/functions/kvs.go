@@ -155,7 +155,7 @@ func ParseStore(name, file string, data []byte, modTime time.Time) (*Store, erro
 // position turns a byte offset into a line and column; skip moves on to the next token first.
 func position(data []byte, offset int64, skip bool) (int, int) {
 	i := int(min(offset, int64(len(data))))
-	for skip && i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r' || data[i] == ',') {
+	for skip && i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r' || data[i] == ',' || data[i] == ':') {
 		i++
 	}
 	line := bytes.Count(data[:i], []byte("\n")) + 1
