@@ -38,6 +38,9 @@ type FunctionResult struct {
 	Value       any // plain data; a Lazy event member comes back as an *Overlay
 	OriginCalls []OriginCall
 	Duration    time.Duration // wall time of the call, runtime hand-over excluded
+	// CPU is the compute the call used, counted for calls longer than a fifth of their budget
+	// (see budgetGuard); -1 for shorter ones, whose Duration is their compute.
+	CPU time.Duration
 }
 
 // ErrUnsettled means the handler's promise was still pending when it returned: a function has
@@ -86,12 +89,10 @@ func (v *vm) invokeFunction(ctx context.Context, c *FunctionCall) (res FunctionR
 	clear(fn.byteStrings)
 	v.state = callState{deadline: start.Add(timeout), attrs: c.LogAttrs, requestID: c.RequestID}
 	v.cur = &v.state
-	v.watchdog.Reset(timeout)
+	fn.guard.arm(timeout)
 	defer func() {
-		if !v.watchdog.Stop() {
-			<-v.fired // the interrupt has been delivered; now it can be cleared safely
-		}
-		v.rt.ClearInterrupt()
+		res.CPU = fn.guard.disarm()
+		v.rt.ClearInterrupt() // no interrupt can come after disarm
 		v.cur = nil
 		res.Duration = time.Since(start)
 		if r := recover(); r != nil {

@@ -17,6 +17,7 @@ type fnState struct {
 	handler goja.Callable // the top level's handler
 	loadErr error         // why the top level did not give one
 	modules map[string]goja.Value
+	guard   *budgetGuard
 
 	// Per call.
 	now         time.Time // what Date sees: frozen for the whole call
@@ -35,7 +36,7 @@ var handlerRef = goja.MustCompile("handler", "typeof handler === 'undefined' ? u
 // and a Date frozen at the start of each call.
 func (v *vm) initFunction() {
 	rt := v.rt
-	fn := &fnState{script: v.b.fn, modules: map[string]goja.Value{}, byteStrings: map[string]bool{}}
+	fn := &fnState{script: v.b.fn, modules: map[string]goja.Value{}, byteStrings: map[string]bool{}, guard: newBudgetGuard(rt)}
 	v.fn = fn
 	rt.SetTimeSource(func() time.Time { return fn.now })
 	console := rt.NewObject()

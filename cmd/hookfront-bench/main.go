@@ -193,6 +193,7 @@ func run(opt options) error {
 		{name: "hookfront, cache hit, no hooks", proc: hf, path: "/hit/cached"},
 		{name: "hookfront, cache hit, 2 no-op viewer hooks", proc: hf, path: "/vhooks/cached"},
 		{name: "…same, callback-style hooks", proc: hf, path: "/vhooks-cb/cached"},
+		{name: "hookfront, cache hit, 1 viewer-req function", proc: hf, path: "/fhit/cached"},
 	}
 	if opt.only != "" {
 		kept := targets[:1]
@@ -242,6 +243,7 @@ func writeConfig(dir, origin string) (string, error) {
 		"cb-request.js":    "exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.request);\n",
 		"cb-response.js":   "exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.response);\n",
 		"reload.js":        "exports.handler = async () => ({status: '200', body: 'v0'});\n",
+		"fn-noop.js":       "function handler(event) { return event.request; }\n",
 	}
 	for n, b := range files {
 		if err := os.WriteFile(filepath.Join(hooks, n), []byte(b), 0o644); err != nil {
@@ -269,6 +271,9 @@ behaviors:
   - path_pattern: /reload/*
     target: o
     hooks: {viewer-request: reload.js}
+  - path_pattern: /fhit/*
+    target: o
+    functions: {viewer-request: fn-noop.js}
   - {path_pattern: "*", target: o}
 `, origin)
 	p := filepath.Join(dir, "hookfront.yaml")
@@ -440,6 +445,7 @@ func report(targets []target, results [][]roundResult, startup time.Duration, rs
 		fmt.Printf("| %-44s | %9.0f | %8.0f | %8.0f | %12.1f | %8.2f× | %8.2f× | %9.1f | %6d |\n", t.name, m.rps, m.p50, m.p99, m.cpu, m.cpu/ref.cpu, m.rps/ref.rps, m.sys, m.errors)
 	}
 	fmt.Println("(syscalls: read and write system calls of the proxy per request, from /proc/PID/io)")
+	reportFunctionCost(targets, meds)
 	fmt.Println()
 	fmt.Printf("start-up to first served request: %v\n", startup.Round(time.Millisecond))
 	fmt.Printf("idle RSS after start: %.1f MB\n", float64(rssKB)/1024)

@@ -22,15 +22,16 @@ const (
 
 // Error is a failed function call. It satisfies edge.HookFailure.
 type Error struct {
-	Trigger  event.Trigger
-	File     string
-	Kind     Class
-	Err      error
-	Duration time.Duration // how long the call ran
+	Trigger event.Trigger
+	File    string
+	Kind    Class
+	Err     error
+	// Compute is what the call used: its CPU time, or its wall time where that is not known.
+	Compute time.Duration
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s function %s: %s: %v (compute utilization %d)", e.Trigger, e.File, e.Kind, e.Err, ComputeUtilization(e.Duration))
+	return fmt.Sprintf("%s function %s: %s: %v (compute utilization %d)", e.Trigger, e.File, e.Kind, e.Err, ComputeUtilization(e.Compute))
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -67,8 +68,8 @@ func invalid(format string, args ...any) error {
 	return &invalidResult{msg: fmt.Sprintf(format, args...)}
 }
 
-// ComputeUtilization is CloudFront's measure of a call: its duration as a percentage of the
-// 1 ms compute budget (CloudFront throttles at 100; hookfront's budget is hook_timeouts.function).
+// ComputeUtilization is CloudFront's measure of a call: the compute it used (CPU time) as a
+// percentage of 1 ms (CloudFront throttles at 100; hookfront's budget is hook_timeouts.function).
 func ComputeUtilization(d time.Duration) int {
 	return int((d*100 + time.Millisecond/2) / time.Millisecond)
 }

@@ -23,10 +23,10 @@ const (
 	strictSize = 10_000
 )
 
-// DefaultBudget is the wall time one call may take (hook_timeouts.function). CloudFront's budget
-// is about 1 ms of its own engine's compute; goja is several times slower, so the budget is
-// wider, and ComputeUtilization (duration as a percentage of 1 ms) shows where CloudFront's
-// would end.
+// DefaultBudget is the compute one call may use (hook_timeouts.function): CPU time where the
+// OS can tell it, wall time elsewhere. CloudFront's budget is about 1 ms of its own engine's
+// compute; goja is several times slower, so the budget is wider, and ComputeUtilization (compute
+// as a percentage of 1 ms) shows where CloudFront's would end.
 const DefaultBudget = 5 * time.Millisecond
 
 // Options configure the functions of a generation.
@@ -44,8 +44,9 @@ type CallInfo struct {
 	File     string
 	Runtime  jsruntime.FunctionRuntime
 	Trigger  event.Trigger
-	Duration time.Duration
-	// ComputeUtilization is CloudFront's measure: Duration as a percentage of 1 ms.
+	Duration time.Duration // wall time
+	Compute  time.Duration // CPU time, or wall time where the CPU time is not known
+	// ComputeUtilization is CloudFront's measure: Compute as a percentage of 1 ms.
 	ComputeUtilization int
 	Console            []string
 	OriginCalls        []jsruntime.OriginCall
@@ -150,24 +151,32 @@ func (f *Function) done(ctx context.Context, cfg event.Config, res jsruntime.Fun
 		if errors.Is(err, jsruntime.ErrTimeout) {
 			err = fmt.Errorf("ran past its budget of %v (hook_timeouts.function): %w", f.opt.Budget, err)
 		}
-		err = &Error{Trigger: cfg.EventType, File: f.File, Kind: classify(err), Err: err, Duration: res.Duration}
+		err = &Error{Trigger: cfg.EventType, File: f.File, Kind: classify(err), Err: err, Compute: compute(res)}
 	}
 	debug := f.opt.Log.Enabled(ctx, slog.LevelDebug)
 	if f.opt.Observe == nil && !debug {
 		return err
 	}
-	info := &CallInfo{File: f.File, Runtime: f.Runtime, Trigger: cfg.EventType, Duration: res.Duration,
-		ComputeUtilization: ComputeUtilization(res.Duration), Console: console, OriginCalls: res.OriginCalls, Err: err}
+	info := &CallInfo{File: f.File, Runtime: f.Runtime, Trigger: cfg.EventType, Duration: res.Duration, Compute: compute(res),
+		ComputeUtilization: ComputeUtilization(compute(res)), Console: console, OriginCalls: res.OriginCalls, Err: err}
 	if f.opt.Observe != nil {
 		f.opt.Observe(ctx, info)
 	}
 	if debug {
 		attrs := []slog.Attr{slog.String("file", f.File), slog.String("trigger", string(cfg.EventType)), slog.String("id", cfg.RequestID),
-			slog.Duration("duration", res.Duration), slog.Int("compute_utilization", info.ComputeUtilization)}
+			slog.Duration("duration", res.Duration), slog.Duration("cpu", info.Compute), slog.Int("compute_utilization", info.ComputeUtilization)}
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
 		f.opt.Log.LogAttrs(ctx, slog.LevelDebug, "function", attrs...)
 	}
 	return err
+}
+
+// compute is what a call used: its CPU time, or its wall time where that is not known.
+func compute(res jsruntime.FunctionResult) time.Duration {
+	if res.CPU >= 0 {
+		return res.CPU
+	}
+	return res.Duration
 }

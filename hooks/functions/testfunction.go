@@ -45,7 +45,7 @@ func Test(ctx context.Context, file string, src []byte, rt jsruntime.FunctionRun
 	res, err := f.pool.CallFunction(ctx, jsruntime.FunctionCall{EventJSON: string(eventJSON), Timeout: f.opt.Budget, Now: now,
 		RequestID: in.cfg.RequestID, ViewerRequest: in.cfg.EventType == event.ViewerRequest, Console: &logs, Ordered: true,
 		RequestMethods: map[string]jsruntime.Method{"rawQueryString": in.request.Get("rawQueryString").(jsruntime.Method)}})
-	out := TestResult{ComputeUtilization: ComputeUtilization(res.Duration), Logs: logs}
+	out := TestResult{ComputeUtilization: ComputeUtilization(compute(res)), Logs: logs}
 	if err == nil {
 		// Validate as the edge would; the result is plain data here, read in full.
 		plain := jsruntime.Materialize(res.Value)

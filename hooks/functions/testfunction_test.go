@@ -137,7 +137,7 @@ function handler(event) { console.log('one'); cf.selectRequestOriginById('b'); r
 		t.Fatalf("%d calls observed", len(seen))
 	}
 	ci := seen[0]
-	if ci.File != "f.js" || ci.Runtime != jsruntime.Runtime20 || ci.Duration <= 0 || ci.ComputeUtilization != ComputeUtilization(ci.Duration) ||
+	if ci.File != "f.js" || ci.Runtime != jsruntime.Runtime20 || ci.Duration <= 0 || ci.Compute <= 0 || ci.ComputeUtilization != ComputeUtilization(ci.Compute) ||
 		len(ci.Console) != 1 || ci.Console[0] != "one" || len(ci.OriginCalls) != 1 || ci.Err != nil {
 		t.Fatalf("%+v", ci)
 	}
