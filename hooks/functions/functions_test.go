@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookfront/hookfront/hooks/event"
 	"github.com/hookfront/hookfront/jsruntime"
@@ -17,7 +18,8 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func load(t testing.TB, rt jsruntime.FunctionRuntime, src string, store *Store) *Function {
 	t.Helper()
-	f, err := Load(context.Background(), "f.js", []byte(src), rt, store, Options{Log: quiet})
+	// A generous budget: tests of the budget set their own (a busy machine slows any call).
+	f, err := Load(context.Background(), "f.js", []byte(src), rt, store, Options{Log: quiet, Budget: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
