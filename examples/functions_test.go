@@ -1,10 +1,7 @@
 package examples_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,16 +27,8 @@ func startFunctions(t *testing.T) *functionsEdge {
 		t.Fatal(err)
 	}
 	seen := make(chan *http.Request, 100)
-	origin := func(name string) *httptest.Server {
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			seen <- r.Clone(context.Background())
-			w.Header().Set("Cache-Control", "max-age=60")
-			fmt.Fprintf(w, "%s %s", name, r.URL.Path)
-		}))
-		t.Cleanup(s.Close)
-		return s
-	}
-	main, canary := origin("main"), origin("canary")
+	main := recordingOrigin(t, "main", seen, "Cache-Control", "max-age=60")
+	canary := recordingOrigin(t, "canary", seen, "Cache-Control", "max-age=60")
 	// The 5ms default budget is wall time; a loaded test machine can deschedule a call longer.
 	e := serveExampleWith(t, filepath.Join(dir, "hookfront.yaml"), func(c *config.Config) {
 		c.HookTimeouts.Function.Duration = 2 * time.Second

@@ -31,3 +31,27 @@ var readOnly = map[Trigger][]string{
 
 // ReadOnly lists the read-only headers (lower case) of trigger t.
 func ReadOnly(t Trigger) []string { return readOnly[t] }
+
+// ValidHeaderName reports whether s is a header name (an HTTP token).
+func ValidHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c <= ' ' || c >= 127 || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// HasControl reports whether s has a control character, which no header, URI or query string a
+// function returns may have.
+func HasControl(s string) bool {
+	for _, c := range s {
+		if c < ' ' || c == 127 {
+			return true
+		}
+	}
+	return false
+}

@@ -116,7 +116,7 @@ func requestResult(data any, e *eventLazy, calls []jsruntime.OriginCall) (*event
 		if !ok || !strings.HasPrefix(uri, "/") {
 			return nil, nil, invalid("request.uri must be a string that starts with /, not %s", describeValue(u))
 		}
-		if hasControl(uri) || strings.ContainsAny(uri, " #?") {
+		if event.HasControl(uri) || strings.ContainsAny(uri, " #?") {
 			return nil, nil, invalid("request.uri %q may not contain spaces, ?, # or control characters", uri)
 		}
 		changed = changed || uri != in.URI
@@ -193,7 +193,7 @@ func responseResult(t event.Trigger, data any, in *event.Response, e *eventLazy)
 		if d != nil && !ok {
 			return nil, invalid("response.statusDescription must be a string, not %s", describeValue(d))
 		}
-		if hasControl(ds) {
+		if event.HasControl(ds) {
 			return nil, invalid("response.statusDescription may not contain control characters")
 		}
 		changed = changed || ds != out.StatusDescription
@@ -445,7 +445,7 @@ func headersResult(v any, in event.Headers, cookie, where string) (event.Headers
 }
 
 func checkHeaderName(lower, where string) error {
-	if !validToken(lower) {
+	if !event.ValidHeaderName(lower) {
 		return invalid("%s: %q is not a valid header name", where, lower)
 	}
 	if event.Disallowed(lower) {
@@ -457,8 +457,8 @@ func checkHeaderName(lower, where string) error {
 // pairsResult reads a query string or cookies object back; orig is what the function was given.
 func pairsResult(v any, orig *pairs, withAttrs bool, where string) (*pairs, bool, error) {
 	if ov, ok := v.(*jsruntime.Overlay); ok {
-		if _, ok := ov.Base.(*pairsLazy); ok && ov.Unchanged() {
-			return orig, false, nil
+		if _, ok := ov.Base.(*pairsLazy); ok && sameEntries(ov, orig, withAttrs, where) {
+			return orig, false, nil // read, not changed: most functions only read
 		}
 	}
 	m := map[string]any{}
@@ -506,6 +506,27 @@ func pairsResult(v any, orig *pairs, withAttrs bool, where string) (*pairs, bool
 	return out, !samePairs(out, orig), nil
 }
 
+// sameEntries reports whether the function left the entries of a pairs object as it was given
+// them (orig), reading only those it touched.
+func sameEntries(ov *jsruntime.Overlay, orig *pairs, withAttrs bool, where string) bool {
+	if len(ov.Order) > 0 {
+		return false
+	}
+	for name := range ov.Deleted {
+		if _, ok := orig.entries[name]; ok {
+			return false
+		}
+	}
+	for name, v := range ov.Touched {
+		e, err := entryResult(v, orig.entries[name], withAttrs, where, name)
+		o := orig.entries[name]
+		if err != nil || e == nil || o == nil || !slices.Equal(e.values, o.values) || (withAttrs && !slices.Equal(e.attrs, o.attrs)) {
+			return false
+		}
+	}
+	return true
+}
+
 func samePairs(a, b *pairs) bool {
 	if !slices.Equal(a.names, b.names) {
 		return false
@@ -551,7 +572,7 @@ func queryResult(v any, raw string) (string, bool, error) {
 }
 
 func checkQuery(s string) error {
-	if strings.ContainsAny(s, " #") || hasControl(s) {
+	if strings.ContainsAny(s, " #") || event.HasControl(s) {
 		return invalid("request.querystring %q may not contain spaces, # or control characters", s)
 	}
 	return nil
@@ -668,27 +689,6 @@ func checkHeaderRules(t event.Trigger, before, after event.Headers) error {
 // sameMap reports whether a and b are the same map (not merely equal).
 func sameMap(a, b event.Headers) bool {
 	return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
-}
-
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c <= ' ' || c >= 127 || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", c) {
-			return false
-		}
-	}
-	return true
-}
-
-func hasControl(s string) bool {
-	for _, c := range s {
-		if c < ' ' || c == 127 {
-			return true
-		}
-	}
-	return false
 }
 
 // describe names what a function returned instead of an object.

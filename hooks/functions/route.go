@@ -197,7 +197,7 @@ func (p *argParser) update(m map[string]any, overrides bool) *event.OriginUpdate
 	}
 	u := &event.OriginUpdate{}
 	if h, ok := p.str(m, "hostHeader"); ok {
-		if h == "" || strings.ContainsAny(h, " /") || hasControl(h) || len(h) > 253 {
+		if h == "" || strings.ContainsAny(h, " /") || event.HasControl(h) || len(h) > 253 {
 			p.fail("hostHeader %q must be a host name (up to 253 characters)", h)
 		}
 		u.HostHeader = h
@@ -210,7 +210,7 @@ func (p *argParser) update(m map[string]any, overrides bool) *event.OriginUpdate
 	}
 	if d, ok := p.str(m, "domainName"); ok {
 		// Unlike CloudFront, an IP address is fine: local origins live there.
-		if d == "" || strings.ContainsAny(d, ":/ ") || hasControl(d) || len(d) > 253 {
+		if d == "" || strings.ContainsAny(d, ":/ ") || event.HasControl(d) || len(d) > 253 {
 			p.fail("domainName %q must be a host name or IP address without a port (up to 253 characters)", d)
 		}
 		u.DomainName = d
@@ -230,7 +230,7 @@ func (p *argParser) update(m map[string]any, overrides bool) *event.OriginUpdate
 		for name, val := range ch {
 			s, isStr := val.(string)
 			switch {
-			case name != strings.ToLower(name) || !validToken(name):
+			case name != strings.ToLower(name) || !event.ValidHeaderName(name):
 				p.fail("customHeaders: %q must be a lower-case header name", name)
 			case event.Disallowed(name):
 				p.fail("customHeaders: %s is a disallowed header", name)
