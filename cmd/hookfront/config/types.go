@@ -162,7 +162,7 @@ func (q *QueryStrings) UnmarshalYAML(n *yaml.Node) error {
 type HookTimeouts struct {
 	Viewer   Duration `yaml:"viewer"`
 	Origin   Duration `yaml:"origin"`
-	Function Duration `yaml:"function"` // CloudFront Functions' wall-time budget per call
+	Function Duration `yaml:"function"` // CloudFront Functions' compute budget per call
 }
 
 // ServerSettings tune the listening HTTP server.
