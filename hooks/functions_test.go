@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -395,5 +397,28 @@ function handler(event) {
 		if r := w.get(path); r.body != want {
 			t.Errorf("%s: %q", path, r.body)
 		}
+	}
+}
+
+func TestFunctionOriginUpdateAppliesTimeouts(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		select { // answers only when the test ends: the edge's read timeout must end the attempt
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); slow.Close() })
+	w := newWorld(t, setup{files: map[string]string{"f.js": `import cf from 'cloudfront';
+function handler(event) {
+  cf.selectRequestOriginById('a');
+  cf.updateRequestOrigin({domainName: '127.0.0.1', timeouts: {readTimeout: 1}, connectionAttempts: 1,
+    customOriginConfig: {port: ` + mustURL(slow.URL).Port() + `, protocol: 'http', sslProtocols: ['TLSv1.2']}});
+  return event.request;
+}`}, functions: map[event.Trigger]Binding{event.ViewerRequest: fnBind("f.js", jsruntime.Runtime20)}})
+	start := time.Now()
+	r := w.get("/slow")
+	if took := time.Since(start); r.status != 504 || took < time.Second || took > 20*time.Second {
+		t.Fatalf("%d after %v (the origin's own response timeout is 30s)", r.status, took)
 	}
 }
