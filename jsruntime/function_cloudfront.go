@@ -29,8 +29,8 @@ type OriginCall struct {
 	At     string // file:line:column of the call
 }
 
-// EdgeLocation is what cf.edgeLocation reports in viewer-request.
-var EdgeLocation = map[string]any{"name": "HKF", "serverIp": "127.0.0.1", "region": "local"}
+// edgeLocation is what cf.edgeLocation reports in viewer-request: a local edge.
+var edgeLocation = map[string]any{"name": "HKF", "serverIp": "127.0.0.1", "region": "local"}
 
 // cloudfrontModule is the cloudfront module of runtime 2.0: cf.kvs() over the associated store,
 // the origin helpers (recorded for the caller; viewer-request only) and cf.edgeLocation.
@@ -68,7 +68,7 @@ func (v *vm) cloudfrontModule() goja.Value {
 		if !fn.viewerReq {
 			return rt.NewObject()
 		}
-		return ToJS(rt, EdgeLocation)
+		return ToJS(rt, edgeLocation)
 	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	return cf
 }
