@@ -71,10 +71,10 @@ func errorKind(err error) string {
 // attempts runs the origin attempts of one request: the primary first, then each further member
 // while the raw answer calls for failover. Origin hooks run on every attempt.
 func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, stale *Entry) (*originResult, error) {
-	b := tx.b
+	members, group := tx.target()
 	hasReq, hasResp := tx.has(event.OriginRequest), tx.has(event.OriginResponse)
-	for i, m := range b.members {
-		last := i == len(b.members)-1
+	for i, m := range members {
+		last := i == len(members)-1
 		tx.member = i
 		// ev is what origin hooks see; changed is the request as origin-request left it, nil when
 		// it left it as it was (the outbound request is then built from vr, which is cheaper).
@@ -109,7 +109,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			}
 			a.err = errorKind(err)
 			if !last {
-				if ok, why := mayFailover(b.group, vr, err, 0); ok {
+				if ok, why := mayFailover(group, vr, err, 0); ok {
 					a.next = a.err
 					tx.attempts = append(tx.attempts, a)
 					continue
@@ -142,7 +142,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		}
 		// Failover looks at the origin's raw status, so a hook cannot suppress or force it.
 		if !last {
-			if ok, why := mayFailover(b.group, vr, nil, resp.StatusCode); ok {
+			if ok, why := mayFailover(group, vr, nil, resp.StatusCode); ok {
 				a.next = fmt.Sprintf("status %d", resp.StatusCode)
 				tx.attempts = append(tx.attempts, a)
 				res.close()

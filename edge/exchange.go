@@ -29,7 +29,9 @@ type exchange struct {
 	forPage bool // the exchange fetches a custom error page for another
 	sentURL *url.URL
 
-	member   int // index of the group member that gave the final answer
+	members  []*Origin // where a function's Route sends the attempts; nil: the behavior's members
+	group    *Group    // the group that goes with members
+	member   int       // index of the member that gave the final answer
 	attempts []attemptLog
 	status   int
 	xcache   string

@@ -63,6 +63,7 @@ type HookStep struct {
 	Class    string // LambdaExecutionError, LambdaValidationError or LambdaLimitExceeded
 	Error    string
 	Call     *event.CallTrace // nil at DetailSteps
+	Function bool             // a CloudFront Function ran, not a Lambda@Edge hook
 	ForPage  bool             // ran while fetching a custom error page (page_path)
 }
 
@@ -242,7 +243,7 @@ func (tx *exchange) requestHook(ctx context.Context, t event.Trigger, in *event.
 	cfg.Trace = tx.callTrace()
 	start := time.Now()
 	out, gen, err := tx.hooks.Request(ctx, tx.b.ID(), t, cfg, in)
-	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage}
+	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage, Function: tx.isFunction(t)}
 	switch {
 	case err != nil:
 		tx.failedStep(&step, err)
@@ -262,7 +263,7 @@ func (tx *exchange) responseHook(ctx context.Context, t event.Trigger, req *even
 	cfg.Trace = tx.callTrace()
 	start := time.Now()
 	out, err := tx.hooks.Response(ctx, tx.b.ID(), t, cfg, req, in)
-	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage}
+	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage, Function: tx.isFunction(t)}
 	if err != nil {
 		tx.failedStep(&step, err)
 	}
@@ -313,9 +314,9 @@ func (tx *exchange) pageStep(status int) {
 // that answered, and that member.
 func (tx *exchange) pageRole() (group string, role errorpages.Role, member string) {
 	role = errorpages.Primary
-	if g := tx.b.group; g != nil {
+	if members, g := tx.target(); g != nil {
 		group = g.ID
-		member = g.Members[tx.member].ID
+		member = members[tx.member].ID
 		if tx.member > 0 {
 			role = errorpages.Secondary
 		}

@@ -25,6 +25,8 @@ type Origin struct {
 
 	transport   *http.Transport
 	eventOrigin *event.Origin // request.origin for hooks, made once (hooks never change it)
+	hostHeader  string        // the Host sent instead of the URL's (a function's hostHeader)
+	variants    variants      // transports of updated forms (functions.go)
 }
 
 // Defaults from CloudFront's origin settings.
@@ -108,6 +110,7 @@ func (o *Origin) Close() {
 	if o.transport != nil {
 		o.transport.CloseIdleConnections()
 	}
+	o.variants.close()
 }
 
 // Group is an origin group: members tried in order, the first being the primary.

@@ -27,6 +27,7 @@ type viewerRequest struct {
 	prefix   []byte // the first bytes of the body, read for hooks when the behavior includes it
 	buffered []byte // the whole body, kept so that each origin attempt can send it (write failover)
 	ip       string
+	hasQuery bool           // the URL had a "?", even an empty query
 	ev       *event.Request // built on first use by a hook
 	pol      *policyState   // the request through its behavior's policies; nil without
 }
@@ -40,6 +41,7 @@ func newViewerRequest(r *http.Request) *viewerRequest {
 		header:   r.Header,
 		bodyLen:  r.ContentLength,
 		ip:       clientIP(r),
+		hasQuery: r.URL.ForceQuery || r.URL.RawQuery != "",
 	}
 	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
 		vr.body = r.Body
@@ -87,6 +89,7 @@ func (vr *viewerRequest) event() *event.Request {
 			Method:      vr.method,
 			URI:         vr.uri,
 			QueryString: vr.rawQuery,
+			HasQuery:    vr.hasQuery,
 			Headers:     event.FromHTTPHeader(vr.header, vr.host),
 			Body:        vr.eventBody(event.ViewerRequest),
 		}
@@ -228,6 +231,9 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		Header:     header,
 		Host:       host,
 	}).WithContext(ctx)
+	if o.hostHeader != "" {
+		req.Host = o.hostHeader
+	}
 	if ev != nil {
 		if b := replacedBody(ev); b != nil {
 			req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))

@@ -158,11 +158,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if gen != nil {
 			status, h, body := applyEventResponse(gen)
-			s.write(w, tx, &response{status: status, header: h, body: body, xcache: xGenerated, noVResp: true})
+			s.write(w, tx, &response{status: status, header: h, body: body, xcache: tx.generatedXCache(), noVResp: true})
 			return
 		}
 		if out != vr.ev { // the hook changed the request
 			vr.apply(out)
+		}
+		if out.Route != nil { // a function chose the origin
+			if err := tx.route(out.Route); err != nil {
+				s.write(w, tx, s.hookFailure(&hookError{trigger: event.ViewerRequest, err: err}, tx))
+				return
+			}
 		}
 	}
 	resp := s.respond(ctx, tx, vr, true)
@@ -196,7 +202,8 @@ func (s *Server) viewerResponse(ctx context.Context, tx *exchange, vr *viewerReq
 		return resp
 	}
 	next := *resp
-	_, next.header, next.body = applyEventResponse(out) // the status cannot change here
+	// Only a CloudFront Function may change the status here; a hook's result never does.
+	next.status, next.header, next.body = applyEventResponse(out)
 	if next.body == nil {
 		next.body = resp.body
 	} else if resp.stream != nil {
@@ -509,9 +516,13 @@ func (s *Server) edgeError(status int, reason string, tx *exchange) *response {
 func (s *Server) hookFailure(he *hookError, tx *exchange) *response {
 	status, class := he.status()
 	tx.note = he.Error()
-	s.log.LogAttrs(tx.r.Context(), slog.LevelWarn, "hook failed", slog.String("id", tx.id),
+	kind := "hook"
+	if tx.isFunction(he.trigger) {
+		kind = "function"
+	}
+	s.log.LogAttrs(tx.r.Context(), slog.LevelWarn, kind+" failed", slog.String("id", tx.id),
 		slog.String("trigger", string(he.trigger)), slog.String("class", class), slog.String("error", he.err.Error()))
-	reason := fmt.Sprintf("The %s hook failed (%s).", he.trigger, class)
+	reason := fmt.Sprintf("The %s %s failed (%s).", he.trigger, kind, class)
 	return s.edgeError(status, reason, tx)
 }
 

@@ -33,15 +33,7 @@ func start(t *testing.T) *exampleEdge {
 		t.Fatal(err)
 	}
 	seen := make(chan *http.Request, 100)
-	origin := func(name string) *httptest.Server {
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			seen <- r.Clone(context.Background())
-			fmt.Fprintf(w, "%s %s", name, r.URL.Path)
-		}))
-		t.Cleanup(s.Close)
-		return s
-	}
-	a, b := origin("A"), origin("B")
+	a, b := recordingOrigin(t, "A", seen), recordingOrigin(t, "B", seen)
 	bPort := b.URL[strings.LastIndex(b.URL, ":")+1:]
 	if err := os.WriteFile(filepath.Join(dir, "ab-origin.json"), []byte(`{"origin": {"domainName": "127.0.0.1", "port": `+bPort+`, "protocol": "http"}}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -50,14 +42,35 @@ func start(t *testing.T) *exampleEdge {
 	return &exampleEdge{base: e.URL, seen: seen}
 }
 
+// recordingOrigin is a loopback origin that answers "NAME /path" (with the given header
+// name/value pairs) and sends every request it gets to seen.
+func recordingOrigin(t *testing.T, name string, seen chan<- *http.Request, header ...string) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Clone(context.Background())
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		fmt.Fprintf(w, "%s %s", name, r.URL.Path)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
 // serveExample runs an example config through the real edge, with its hooks and its origins
 // pointed at the given URLs (in config order).
 func serveExample(t *testing.T, path string, origins ...string) *httptest.Server {
+	return serveExampleWith(t, path, func(*config.Config) {}, origins...)
+}
+
+// serveExampleWith is serveExample with the loaded config changed by tune first.
+func serveExampleWith(t *testing.T, path string, tune func(*config.Config), origins ...string) *httptest.Server {
 	t.Helper()
 	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	tune(cfg)
 	for i, u := range origins {
 		cfg.Origins[i].URL = u
 	}

@@ -42,8 +42,14 @@ func lower(s string) string {
 
 func benchGen(b testing.TB, t event.Trigger, src string) *Generation {
 	b.Helper()
-	reg := NewRegistry(Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		Static(Bindings{"*": {t: {File: "h.js"}}}))
+	return benchGenBinding(b, t, Binding{File: "h.js"}, src)
+}
+
+// benchGenBinding is benchGen for any binding of h.js (a CloudFront Function, for one).
+func benchGenBinding(b testing.TB, t event.Trigger, bind Binding, src string) *Generation {
+	b.Helper()
+	reg := NewRegistry(Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Timeouts: Timeouts{Function: 2 * time.Second}},
+		Static(Bindings{"*": {t: bind}}))
 	res, err := reg.Load(context.Background(), jsruntime.Source{Files: map[string][]byte{"h.js": []byte(src)}})
 	if err != nil {
 		b.Fatal(err)

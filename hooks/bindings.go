@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/hooks/functions"
 	"github.com/hookfront/hookfront/jsruntime"
 )
 
@@ -15,8 +16,13 @@ import (
 type Binding struct {
 	File    string
 	Handler string // "" means "handler"
+	// Runtime, when set, makes the file a CloudFront Function of that runtime instead of a
+	// Lambda@Edge hook; KeyValueStore names the store associated with it.
+	Runtime       jsruntime.FunctionRuntime
+	KeyValueStore string
 
-	logAttrs []slog.Attr // tags of the hook's console lines
+	logAttrs []slog.Attr         // tags of the hook's console lines
+	fn       *functions.Function // the compiled function, when Runtime is set
 }
 
 // Bindings are the hooks of each behavior (by behavior id, its path pattern) and trigger.
@@ -41,20 +47,21 @@ func ByTriggerName(behaviorID string) BindFunc {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			if strings.Contains(n, "/") || path.Ext(n) == ".json" {
+			bind, ok := bindByName(n)
+			if !ok {
 				continue
 			}
-			t := event.Trigger(strings.TrimSuffix(n, path.Ext(n)))
-			if !t.Valid() {
-				continue
-			}
+			t := event.Trigger(strings.TrimSuffix(path.Base(n), path.Ext(n)))
 			if b[behaviorID] == nil {
 				b[behaviorID] = map[event.Trigger]Binding{}
 			}
 			if prev, dup := b[behaviorID][t]; dup {
-				return nil, fmt.Errorf("both %s and %s are %s hooks; keep one", prev.File, n, t)
+				return nil, fmt.Errorf("both %s and %s bind %s; keep one", prev.File, n, t)
 			}
-			b[behaviorID][t] = Binding{File: n}
+			b[behaviorID][t] = bind
+		}
+		if err := b.checkFunctions(); err != nil {
+			return nil, err
 		}
 		return b, nil
 	}
@@ -66,6 +73,9 @@ func (b Bindings) entries() (files []string, handlers []jsruntime.Export) {
 	seenExport := map[jsruntime.Export]bool{}
 	for _, triggers := range b {
 		for _, bind := range triggers {
+			if bind.Runtime != "" {
+				continue // a CloudFront Function is compiled on its own (functions.go)
+			}
 			if !seen[bind.File] {
 				seen[bind.File] = true
 				files = append(files, bind.File)
@@ -85,4 +95,24 @@ func (b Binding) export() string {
 		return "handler"
 	}
 	return b.Handler
+}
+
+// bindByName is the zero-config rule for one file: a trigger name at the top of the folder is a
+// Lambda@Edge hook; viewer-request.js or viewer-response.js under functions/ is a CloudFront
+// Function (runtime 2.0).
+func bindByName(n string) (Binding, bool) {
+	if path.Ext(n) == ".json" {
+		return Binding{}, false
+	}
+	dir, base := path.Split(n)
+	t := event.Trigger(strings.TrimSuffix(base, path.Ext(base)))
+	switch {
+	case !t.Valid():
+		return Binding{}, false
+	case dir == "":
+		return Binding{File: n}, true
+	case dir == "functions/":
+		return Binding{File: n, Runtime: jsruntime.Runtime20}, true
+	}
+	return Binding{}, false
 }

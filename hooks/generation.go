@@ -11,8 +11,8 @@ import (
 	"github.com/hookfront/hookfront/jsruntime"
 )
 
-// Timeouts are the per-call limits of viewer and origin hooks.
-type Timeouts struct{ Viewer, Origin time.Duration }
+// Timeouts are the per-call limits of viewer and origin hooks, and of CloudFront Functions.
+type Timeouts struct{ Viewer, Origin, Function time.Duration }
 
 func (t Timeouts) of(tr event.Trigger) time.Duration {
 	if tr.IsViewer() {
@@ -55,8 +55,16 @@ func (g *Generation) call(ctx context.Context, behavior string, t event.Trigger,
 	return b, res, err
 }
 
-// Request runs a viewer-request or origin-request hook.
+// IsFunction reports whether trigger t of the behavior runs a CloudFront Function.
+func (g *Generation) IsFunction(behavior string, t event.Trigger) bool {
+	return g.bindings[behavior][t].fn != nil
+}
+
+// Request runs a viewer-request or origin-request hook, or a viewer-request function.
 func (g *Generation) Request(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, r *event.Request) (*event.Request, *event.Response, error) {
+	if b := g.bindings[behavior][t]; b.fn != nil {
+		return b.fn.Request(ctx, cfg, r, b.logAttrs)
+	}
 	ev := newEventLazy(cfg, r, nil)
 	b, res, err := g.call(ctx, behavior, t, cfg, ev)
 	var out *event.Request
@@ -73,8 +81,11 @@ func (g *Generation) Request(ctx context.Context, behavior string, t event.Trigg
 	return out, gen, err
 }
 
-// Response runs an origin-response or viewer-response hook.
+// Response runs an origin-response or viewer-response hook, or a viewer-response function.
 func (g *Generation) Response(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, r *event.Request, w *event.Response) (*event.Response, error) {
+	if b := g.bindings[behavior][t]; b.fn != nil {
+		return b.fn.Response(ctx, cfg, r, w, b.logAttrs)
+	}
 	ev := newEventLazy(cfg, r, w)
 	b, res, err := g.call(ctx, behavior, t, cfg, ev)
 	var out *event.Response
@@ -106,7 +117,11 @@ func tagBindings(b Bindings, id int64) Bindings {
 	for behavior, triggers := range b {
 		out[behavior] = make(map[event.Trigger]Binding, len(triggers))
 		for t, bind := range triggers {
-			bind.logAttrs = []slog.Attr{slog.String("hook", bind.File), slog.String("trigger", string(t)), gen}
+			kind := "hook"
+			if bind.Runtime != "" {
+				kind = "function"
+			}
+			bind.logAttrs = []slog.Attr{slog.String(kind, bind.File), slog.String("trigger", string(t)), gen}
 			out[behavior][t] = bind
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/hooks/event"
@@ -31,6 +32,7 @@ type world struct {
 	lastReq  atomic.Pointer[http.Request]
 	lastBody atomic.Pointer[string]
 	logs     *logBuffer
+	edgeLogs *logBuffer // the edge's own log (access lines, hook failures)
 }
 
 func writeHook(t testing.TB, dir, name, src string) {
@@ -51,11 +53,13 @@ type setup struct {
 	includeBody bool
 	methods     []string
 	timeouts    Timeouts
+	functions   map[event.Trigger]Binding // CloudFront Functions bound on "*"
+	stores      map[string]string         // key value store files (relative to the folder)
 }
 
 func newWorld(t testing.TB, s setup) *world {
 	t.Helper()
-	w := &world{t: t, dir: t.TempDir(), logs: &logBuffer{}}
+	w := &world{t: t, dir: t.TempDir(), logs: &logBuffer{}, edgeLogs: &logBuffer{}}
 	for name, src := range s.files {
 		writeHook(t, w.dir, name, src)
 	}
@@ -81,7 +85,19 @@ func newWorld(t testing.TB, s setup) *world {
 	for tr, f := range s.bind {
 		bindings["*"][tr] = Binding{File: f}
 	}
-	w.reg = NewRegistry(Options{Log: slog.New(slog.NewTextHandler(w.logs, nil)), Timeouts: s.timeouts}, Static(bindings))
+	for tr, b := range s.functions {
+		bindings["*"][tr] = b
+	}
+	if s.timeouts.Function == 0 {
+		// The 5ms default is wall time: on a loaded test machine a call can be descheduled for
+		// longer. Tests of the budget set it themselves.
+		s.timeouts.Function = 2 * time.Second
+	}
+	stores := map[string]string{}
+	for name, f := range s.stores {
+		stores[name] = filepath.Join(w.dir, f)
+	}
+	w.reg = NewRegistry(Options{Log: slog.New(slog.NewTextHandler(w.logs, nil)), Timeouts: s.timeouts, KeyValueStores: stores}, Static(bindings))
 	if _, err := w.load(); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +110,7 @@ func newWorld(t testing.TB, s setup) *world {
 		Groups:    []*edge.Group{{ID: "g", Members: []*edge.Origin{a, b}, FailoverOn: map[int]bool{503: true}}},
 		Behaviors: []*edge.Behavior{{Pattern: star, Target: "g", IncludeBody: s.includeBody, AllowedMethods: s.methods}},
 	}
-	srv, err := edge.NewServer(d, edge.Options{Hooks: EdgeSource{w.reg}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := edge.NewServer(d, edge.Options{Hooks: EdgeSource{w.reg}, Logger: slog.New(slog.NewTextHandler(w.edgeLogs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

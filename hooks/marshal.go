@@ -2,35 +2,13 @@ package hooks
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hookfront/hookfront/hooks/event"
 	"github.com/hookfront/hookfront/jsruntime"
 )
 
-// disallowed are the headers Lambda@Edge never shows a function and refuses in results (§4.1).
-var disallowed = map[string]bool{
-	"connection": true, "expect": true, "keep-alive": true, "proxy-authenticate": true,
-	"proxy-authorization": true, "proxy-connection": true, "trailer": true, "upgrade": true,
-	"x-accel-buffering": true, "x-accel-charset": true, "x-accel-limit-rate": true, "x-accel-redirect": true,
-	"x-amzn-auth": true, "x-amzn-cf-billing": true, "x-amzn-cf-id": true, "x-amzn-cf-xff": true,
-	"x-amzn-errortype": true, "x-amzn-fle-profile": true, "x-amzn-header-count": true,
-	"x-amzn-header-order": true, "x-amzn-lambda-integration-tag": true, "x-amzn-requestid": true,
-	"x-cache": true, "x-forwarded-proto": true, "x-real-ip": true,
-}
-
-func isDisallowed(name string) bool {
-	return disallowed[name] || strings.HasPrefix(name, "x-amz-cf-") || strings.HasPrefix(name, "x-edge-")
-}
-
-// readOnly are the headers a hook may read but not add, change or delete, per trigger (§4.2).
-var readOnly = map[event.Trigger][]string{
-	event.ViewerRequest:  {"content-length", "host", "transfer-encoding", "via"},
-	event.OriginRequest:  {"accept-encoding", "content-length", "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "transfer-encoding", "via"},
-	event.OriginResponse: {"transfer-encoding", "via"},
-	event.ViewerResponse: {"warning", "via"},
-}
+func isDisallowed(name string) bool { return event.Disallowed(name) }
 
 // The event is built lazily: each level is a jsruntime.Lazy whose members become JavaScript only
 // when the hook reads them, so a hook that reads one header pays for one header.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hookfront/hookfront/hooks/functions"
 	"github.com/hookfront/hookfront/jsruntime"
 )
 
@@ -22,6 +23,11 @@ type Options struct {
 	// new registry) continue each other's numbers, so a number only grows and never names two
 	// generations. nil: the registry counts from 1 on its own.
 	Generations *atomic.Int64
+	// KeyValueStores are the files of the key value stores functions may be associated with, by
+	// store name. They are read at every load, so that a changed store reloads like a changed hook.
+	KeyValueStores map[string]string
+	// FunctionCalls, when set, is told about every CloudFront Function call (for traces).
+	FunctionCalls func(context.Context, *functions.CallInfo)
 }
 
 // Registry holds the current generation. A load builds a whole new generation off to the side
@@ -91,19 +97,29 @@ func (r *Registry) Load(ctx context.Context, src jsruntime.Source) (LoadResult, 
 		r.lastErr, r.failHash = err, h
 		return res, err
 	}
-	hash := hashSource(src, fmt.Sprint(bindings))
+	stores, err := readStores(r.opt.KeyValueStores)
+	if err != nil {
+		h := hashSource(src, "stores:"+err.Error())
+		res := LoadResult{Generation: r.cur.Load(), Repeated: h == r.failHash}
+		r.lastErr, r.failHash = err, h
+		return res, err
+	}
+	hash := hashSource(src, fmt.Sprint(bindings)+storesDigest(stores))
 	cur := r.cur.Load()
 	if cur != nil && cur.Hash == hash {
 		r.lastErr, r.failHash = nil, ""
 		return LoadResult{Generation: cur, Took: time.Since(start)}, nil
 	}
 	files := fileSums(src)
+	for _, sf := range stores {
+		files[sf.path] = sha256.Sum256(sf.data)
+	}
 	res := LoadResult{Files: changedFiles(r.files, files), Generation: cur}
 	if hash == r.failHash {
 		res.Repeated = true
 		return res, r.lastErr
 	}
-	g, err := r.build(ctx, src, bindings, hash)
+	g, err := r.build(ctx, src, bindings, stores, hash)
 	res.Took = time.Since(start)
 	if err != nil {
 		r.lastErr, r.failHash = err, hash
@@ -142,19 +158,39 @@ func changedFiles(old, cur map[string][32]byte) []string {
 	return out
 }
 
-func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bindings, hash string) (*Generation, error) {
+func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bindings, stores map[string]storeFile, hash string) (*Generation, error) {
+	if err := bindings.checkFunctions(); err != nil {
+		return nil, err
+	}
 	files, handlers := bindings.entries()
+	var problems []error
 	bundle, err := jsruntime.Compile(src, files, r.opt.Runtime)
+	var pool *jsruntime.Pool
+	if err == nil {
+		pool = jsruntime.NewPool(bundle)
+		err = pool.Check(ctx, handlers)
+	}
 	if err != nil {
-		return nil, err
+		problems = append(problems, unwrapLoad(err)...)
 	}
-	pool := jsruntime.NewPool(bundle)
-	if err := pool.Check(ctx, handlers); err != nil {
-		pool.Close()
-		return nil, err
+	// Hooks and functions are checked together, so that one reload reports every problem.
+	// The number this generation gets if it loads; taken for good below.
+	id := r.opt.Generations.Load() + 1
+	tagged := tagBindings(bindings, id)
+	problems = append(problems, loadFunctions(ctx, src, tagged, stores, functions.Options{
+		Budget: r.opt.Timeouts.Function, Log: r.opt.Log, Runtime: r.opt.Runtime, Observe: r.opt.FunctionCalls})...)
+	if len(problems) > 0 {
+		if pool != nil {
+			pool.Close()
+		}
+		return nil, &jsruntime.LoadError{Problems: problems}
 	}
-	id := r.opt.Generations.Add(1)
-	return &Generation{ID: id, Hash: hash, Files: len(src.Files), bindings: tagBindings(bindings, id), pool: pool,
+	if !r.opt.Generations.CompareAndSwap(id-1, id) {
+		// Another registry sharing the numbers loaded meanwhile (a config reload): take the next.
+		id = r.opt.Generations.Add(1)
+		tagged = tagBindings(bindings, id)
+	}
+	return &Generation{ID: id, Hash: hash, Files: len(src.Files), bindings: tagged, pool: pool,
 		timeouts: r.opt.Timeouts}, nil
 }
 

@@ -286,7 +286,7 @@ func checkHeaderRules(t event.Trigger, before, after event.Headers) error {
 	if before == nil {
 		return nil
 	}
-	for _, name := range readOnly[t] {
+	for _, name := range event.ReadOnly(t) {
 		if !sameValues(before[name], after[name]) {
 			return invalid("the function tried to add, delete, or change the read-only header %s", name)
 		}
@@ -378,26 +378,8 @@ func asInt(v any, field string) (int, error) {
 	return 0, invalid("request.origin.custom.%s must be a number", field)
 }
 
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c <= ' ' || c >= 127 || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", c) {
-			return false
-		}
-	}
-	return true
-}
-
-func hasControl(s string) bool {
-	for _, c := range s {
-		if c < ' ' || c == 127 {
-			return true
-		}
-	}
-	return false
-}
+func validToken(s string) bool { return event.ValidHeaderName(s) }
+func hasControl(s string) bool { return event.HasControl(s) }
 
 func describe(v any) string {
 	switch v.(type) {

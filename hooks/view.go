@@ -56,45 +56,7 @@ func (v view) has(k string) bool {
 }
 
 // materialize turns lazy data into plain maps and slices (for results we cannot read lazily).
-func materialize(v any) any {
-	switch x := v.(type) {
-	case *jsruntime.Overlay:
-		m := map[string]any{}
-		for _, k := range x.Base.Keys() {
-			if val, ok := x.Get(k); ok {
-				m[k] = materialize(val)
-			}
-		}
-		for _, k := range x.Order {
-			m[k] = materialize(x.Touched[k])
-		}
-		return m
-	case jsruntime.Lazy:
-		m := map[string]any{}
-		for _, k := range x.Keys() {
-			m[k] = materialize(x.Get(k))
-		}
-		return m
-	case *jsruntime.Object:
-		m := make(map[string]any, len(x.Keys))
-		for _, k := range x.Keys {
-			m[k] = materialize(x.Values[k])
-		}
-		return m
-	case map[string]any:
-		for k, e := range x {
-			x[k] = materialize(e)
-		}
-		return x
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = materialize(e)
-		}
-		return out
-	}
-	return v
-}
+func materialize(v any) any { return jsruntime.Materialize(v) }
 
 // headersResult reads a header map a hook returned; in is what it was given. Only the headers
 // the hook touched are parsed.

@@ -24,7 +24,8 @@ type Bundle struct {
 	mapped   map[string]bool          // files compiled through esbuild, whose positions come from a source map
 	entries  []string
 	opt      Options
-	deps     depGraph // requires as they happened (see deps.go)
+	deps     depGraph        // requires as they happened (see deps.go)
+	fn       *functionScript // set when the bundle is one CloudFront Function (function_compile.go)
 }
 
 // scriptExts are the files that can be required or bound as hooks.

@@ -36,6 +36,10 @@ func ToJS(rt *goja.Runtime, v any) goja.Value {
 	switch x := v.(type) {
 	case nil:
 		return goja.Null()
+	case undefinedValue:
+		return goja.Undefined()
+	case Method:
+		return x.toJS(rt)
 	case goja.Value:
 		return x
 	case string:

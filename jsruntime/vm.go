@@ -34,6 +34,8 @@ type vm struct {
 	callback     goja.Value
 	getRemaining goja.Value
 	deps         vmDeps // requires seen on this runtime (see deps.go)
+
+	fn *fnState // set on the runtimes of a CloudFront Function (function_vm.go)
 }
 
 type jsTimer struct {
@@ -56,6 +58,10 @@ func newVM(b *Bundle) *vm {
 	v.watchdog.Stop()
 	stringify, _ := goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("stringify"))
 	v.stringify = stringify
+	if b.fn != nil {
+		v.initFunction()
+		return v
+	}
 
 	// Globals a Node.js Lambda function may rely on; there is deliberately no process, no
 	// environment, no filesystem and no network.

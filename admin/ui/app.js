@@ -52,7 +52,8 @@ function makeRow(s) {
   const hooks = el('td');
   for (const h of s.hooks) {
     const cls = 'chip' + (h.outcome === 'error' ? ' error' : h.outcome === 'generated' ? ' generated' : '');
-    hooks.append(el('span', { class: cls, title: h.trigger + ': ' + h.outcome, text: short[h.trigger] || h.trigger }));
+    const kind = h.function ? 'function ' : '';
+    hooks.append(el('span', { class: cls, title: kind + h.trigger + ': ' + h.outcome, text: (h.function ? 'ƒ ' : '') + (short[h.trigger] || h.trigger) }));
   }
   const tr = el('tr', { 'data-id': s.id },
     el('td', { text: timeOf(s.time) }),
@@ -140,7 +141,8 @@ function at(s) { return el('span', { class: 'at', text: '+' + s.at_ms.toFixed(2)
 
 function renderStep(s) {
   switch (s.kind) {
-    case 'hook': return renderHook(s);
+    case 'hook':
+    case 'function': return renderHook(s);
     case 'cache': return el('div', { class: 'step cache' }, at(s),
       el('div', { class: 'head' }, 'cache ', el('b', { text: s.decision }), s.ttl_s ? ' · TTL ' + s.ttl_s + ' s' : '', s.for_page ? ' (error-page fetch)' : ''),
       s.reason ? el('div', { class: 'why', text: s.reason }) : null,
@@ -162,9 +164,11 @@ function renderHook(s) {
   const failed = s.outcome === 'error';
   const outcome = failed ? 'error' : s.outcome === 'generated' ? 'generated a response' : s.changed ? 'continued, changed' : 'continued, unchanged';
   const box = el('div', { class: 'step hook' + (failed ? ' failed' : '') }, at(s),
-    el('div', { class: 'head' }, el('b', { text: s.trigger }), ' ',
+    el('div', { class: 'head' }, s.kind === 'function' ? 'function ' : '', el('b', { text: s.trigger }), ' ',
       s.file ? s.file + (s.handler && s.handler !== 'handler' ? ' (' + s.handler + ')' : '') : '', ' · ' + outcome + ' · ' + s.duration_ms.toFixed(2) + ' ms',
-      s.for_page ? ' (error-page fetch)' : ''));
+      s.for_page ? ' (error-page fetch)' : '',
+      s.compute_utilization !== undefined ? ' · compute utilization ' + s.compute_utilization + ' (' + s.runtime + ')' : ''));
+  if (s.origin_calls && s.origin_calls.length) box.append(el('div', { class: 'why', text: 'origin helpers: ' + s.origin_calls.join(', ') }));
   if (s.error) {
     const pos = s.error.file ? s.error.file + (s.error.line ? ':' + s.error.line + ':' + s.error.column : '') + ': ' : '';
     box.append(el('div', { class: 'err', text: s.error.class + ': ' + pos + s.error.message }));
@@ -176,7 +180,8 @@ function renderHook(s) {
     box.append(c);
   }
   if (s.event) {
-    const cf = ((s.event.Records || [])[0] || {}).cf || {};
+    // A Lambda@Edge event wraps request and response in Records[0].cf; a function's does not.
+    const cf = s.kind === 'function' ? s.event : ((s.event.Records || [])[0] || {}).cf || {};
     const input = s.trigger.endsWith('request') ? cf.request : cf.response;
     const result = s.result === undefined ? null : s.result;
     box.append(el('div', { class: 'sides' },

@@ -223,6 +223,7 @@ func run(opt options) error {
 		{name: "…trace full", proc: traced["full"], path: "/hit/cached", vs: 8},
 		{name: "hookfront, cache hit, 2 no-op viewer hooks", proc: hf, path: "/vhooks/cached"},
 		{name: "…same, callback-style hooks", proc: hf, path: "/vhooks-cb/cached"},
+		{name: "hookfront, cache hit, 1 viewer-req function", proc: hf, path: "/fhit/cached"},
 	}
 	if opt.only != "" {
 		// Keep the baseline, the targets named, and a traced row together with the row it is
@@ -291,6 +292,7 @@ func writeConfig(dir, origin, trace string) (string, error) {
 		"cb-request.js":    "exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.request);\n",
 		"cb-response.js":   "exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.response);\n",
 		"reload.js":        "exports.handler = async () => ({status: '200', body: 'v0'});\n",
+		"fn-noop.js":       "function handler(event) { return event.request; }\n",
 	}
 	for n, b := range files {
 		if err := os.WriteFile(filepath.Join(hooks, n), []byte(b), 0o644); err != nil {
@@ -319,6 +321,9 @@ behaviors:
   - path_pattern: /reload/*
     target: o
     hooks: {viewer-request: reload.js}
+  - path_pattern: /fhit/*
+    target: o
+    functions: {viewer-request: fn-noop.js}
   - {path_pattern: "*", target: o}
 `, origin, trace)
 	p := filepath.Join(dir, "hookfront-"+trace+".yaml")
@@ -497,6 +502,7 @@ func report(targets []target, results [][]roundResult, startup time.Duration, rs
 				100*(meds[i].cpu/base.cpu-1), meds[i].cpu, base.cpu)
 		}
 	}
+	reportFunctionCost(targets, meds)
 	fmt.Println()
 	fmt.Printf("start-up to first served request: %v\n", startup.Round(time.Millisecond))
 	fmt.Printf("idle RSS after start: %.1f MB\n", float64(rssKB)/1024)

@@ -716,3 +716,58 @@ func TestDemoPrintsTheInspector(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFunctionCallsAreTraced: a CloudFront Function appears in the trace as a "function" step
+// with its file, runtime, compute utilization, console lines, origin helpers and, with
+// trace: full, the event in and the result out; a failing function's step says where it failed.
+func TestFunctionCallsAreTraced(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "origin "+r.URL.Path)
+	}))
+	defer origin.Close()
+	dir := t.TempDir()
+	writeFile(t, dir, "functions/viewer-request.js", `import cf from 'cloudfront';
+async function handler(event) {
+  const r = event.request;
+  console.log('function sees ' + r.uri);
+  if (r.uri === '/boom') { throw new Error('boom'); }
+  r.headers['x-fn'] = {value: 'yes'};
+  cf.updateRequestOrigin({timeouts: {readTimeout: 20}});
+  return r;
+}`)
+	p, admin := startWithAdmin(t, "serve", "--origin", origin.URL, "--hooks", dir, "--listen", "127.0.0.1:0")
+	edgeURL := "http://" + p.addr
+
+	resp, _ := fetch(t, "GET", edgeURL+"/a")
+	tr := waitTrace(t, admin, resp.Header.Get("X-Hookfront-Request-Id"))
+	fs := stepsOf(tr, "function")
+	if len(fs) != 1 || len(stepsOf(tr, "hook")) != 0 {
+		t.Fatalf("want one function step and no hook step: %v", tr.Steps)
+	}
+	f := fs[0]
+	if f["trigger"] != "viewer-request" || f["file"] != "functions/viewer-request.js" || f["runtime"] != "cloudfront-js-2.0" ||
+		f["compute_utilization"] == nil || f["changed"] != true ||
+		!strings.Contains(fmt.Sprint(f["console"]), "function sees /a") ||
+		!strings.Contains(fmt.Sprint(f["origin_calls"]), "cf.updateRequestOrigin at functions/viewer-request.js:7:") {
+		t.Fatalf("function step: %v", f)
+	}
+	ev, _ := json.Marshal(f["event"])
+	res, _ := json.Marshal(f["result"])
+	if !strings.Contains(string(ev), `"uri":"/a"`) || strings.Contains(string(ev), "x-fn") || !strings.Contains(string(res), `"x-fn":{"value":"yes"}`) {
+		t.Fatalf("event %s\nresult %s", ev, res)
+	}
+	if _, _, b := call(t, "GET", admin+"/api/requests?limit=1", ""); !strings.Contains(string(b), `"function":true`) {
+		t.Fatalf("the summary does not mark the function: %s", b)
+	}
+
+	resp, _ = fetch(t, "GET", edgeURL+"/boom")
+	if resp.StatusCode != 503 {
+		t.Fatalf("/boom: %d", resp.StatusCode)
+	}
+	tr = waitTrace(t, admin, resp.Header.Get("X-Hookfront-Request-Id"))
+	f = stepsOf(tr, "function")[0]
+	e, _ := f["error"].(map[string]any)
+	if f["outcome"] != "error" || e["class"] != "FunctionExecutionError" || e["file"] != "functions/viewer-request.js" || e["line"] != 5.0 {
+		t.Fatalf("failed function step: %v", f)
+	}
+}

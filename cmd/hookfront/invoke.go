@@ -25,6 +25,8 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	handler := fs.String("handler", "handler", "name of the exported handler")
 	root := fs.String("hooks", "", "folder relative requires resolve in (default: the hook file's folder)")
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit of the call")
+	var fn functionFlags
+	fn.register(fs)
 	var lf logFlags
 	lf.register(fs)
 	// The hook file may come before or after the flags.
@@ -39,11 +41,14 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		file = fs.Arg(0)
 	}
 	if file == "" || *eventPath == "" {
-		return usageError{"usage: hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME]"}
+		return usageError{"usage: hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] | [--runtime cloudfront-js-2.0 [--kvs FILE] [--now RFC3339]]"}
 	}
 	log, err := lf.logger(stderr)
 	if err != nil {
 		return err
+	}
+	if fn.runtime != "" {
+		return invokeFunction(ctx, fs, file, *eventPath, fn, stdout, stderr, log)
 	}
 	eventJSON, err := os.ReadFile(*eventPath)
 	if err != nil {

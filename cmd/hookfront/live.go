@@ -105,24 +105,31 @@ func (l *live) watchHooks() {
 	l.stopHooks = cancel
 	dir := cfg.Resolve(cfg.HooksDir)
 	opt := hooks.WatchOptions{Debounce: cfg.Watch.Debounce.Duration, Poll: cfg.Watch.PollInterval.Duration, PollOnly: cfg.Watch.Poll, Log: l.log}
+	var (
+		mu          sync.Mutex // rescans come from the folder's watcher and the stores' (kvs_watch.go)
+		lastReadErr string
+	)
+	rescan := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		src, err := hooks.ReadDir(dir)
+		if err != nil {
+			if err.Error() != lastReadErr { // said once, not at every rescan
+				l.log.Error("hooks folder unreadable; the current hooks keep serving", "dir", dir, "error", err)
+			}
+			lastReadErr = err.Error()
+			return
+		}
+		lastReadErr = ""
+		l.hints.warn(src, l.log)
+		if l.retryBlocked() {
+			return // the blocked config's registry serves now; reg is retired
+		}
+		l.reloadHooks(ctx, reg, src)
+	}
+	l.watchStores(ctx, cfg, opt, rescan)
 	go func() {
-		var lastReadErr string
-		err := hooks.Watch(ctx, dir, opt, func() {
-			src, err := hooks.ReadDir(dir)
-			if err != nil {
-				if err.Error() != lastReadErr { // said once, not at every rescan
-					l.log.Error("hooks folder unreadable; the current hooks keep serving", "dir", dir, "error", err)
-				}
-				lastReadErr = err.Error()
-				return
-			}
-			lastReadErr = ""
-			l.hints.warn(src, l.log)
-			if l.retryBlocked() {
-				return // the blocked config's registry serves now; reg is retired
-			}
-			l.reloadHooks(ctx, reg, src)
-		})
+		err := hooks.Watch(ctx, dir, opt, rescan)
 		if err != nil {
 			l.log.Error("hot reload of hooks is off", "error", err)
 		}
@@ -260,9 +267,10 @@ func (l *live) apply(cfg *config.Config, reg *hooks.Registry, why string) bool {
 
 // hookSettings is what decides whether the hooks registry must be rebuilt.
 func hookSettings(c *config.Config) any {
-	out := map[string]any{"timeouts": c.HookTimeouts}
+	out := map[string]any{"timeouts": c.HookTimeouts, "stores": c.KeyValueStores}
 	for _, b := range c.Behaviors {
 		out["b:"+b.PathPattern] = b.Hooks
+		out["f:"+b.PathPattern] = b.Functions
 	}
 	return out
 }

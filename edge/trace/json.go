@@ -33,6 +33,8 @@ type HookBrief struct {
 	Trigger event.Trigger `json:"trigger"`
 	Outcome string        `json:"outcome"`
 	ForPage bool          `json:"for_page,omitempty"`
+	// Function marks a CloudFront Function's call (a "function" step) among the hook calls.
+	Function bool `json:"function,omitempty"`
 }
 
 // AttemptJSON is one origin attempt.
@@ -66,6 +68,10 @@ type HookJSON struct {
 	Event          json.RawMessage     `json:"event,omitempty"`
 	Result         json.RawMessage     `json:"result,omitempty"`
 	ForPage        bool                `json:"for_page,omitempty"`
+	// CloudFront Functions only ("function" steps).
+	Runtime            string   `json:"runtime,omitempty"`
+	ComputeUtilization *int     `json:"compute_utilization,omitempty"`
+	OriginCalls        []string `json:"origin_calls,omitempty"`
 }
 
 // HookErrorJSON is why a hook call failed, and where.
@@ -115,7 +121,7 @@ func (t *Trace) SummaryJSON() SummaryJSON {
 		Behavior: s.Behavior, Generation: s.Generation, Status: s.Status, XCache: s.XCache, DurationMS: ms(s.Duration),
 		Note: s.Note, Hooks: []HookBrief{}, Attempts: []AttemptJSON{}}
 	for _, h := range t.HookSteps {
-		out.Hooks = append(out.Hooks, HookBrief{Trigger: h.Trigger, Outcome: h.Outcome, ForPage: h.ForPage})
+		out.Hooks = append(out.Hooks, HookBrief{Trigger: h.Trigger, Outcome: h.Outcome, ForPage: h.ForPage, Function: h.Function})
 	}
 	for _, a := range s.Attempts {
 		out.Attempts = append(out.Attempts, t.attempt(a, ""))
@@ -160,7 +166,11 @@ func (t *Trace) JSON() TraceJSON {
 }
 
 func hookJSON(h edge.HookStep, start time.Time) HookJSON {
-	out := HookJSON{Kind: "hook", AtMS: ms(h.Start.Sub(start)), DurationMS: ms(h.Duration), Trigger: h.Trigger,
+	kind := "hook"
+	if h.Function {
+		kind = "function"
+	}
+	out := HookJSON{Kind: kind, AtMS: ms(h.Start.Sub(start)), DurationMS: ms(h.Duration), Trigger: h.Trigger,
 		Outcome: h.Outcome, Changed: h.Changed, ForPage: h.ForPage}
 	if h.Outcome == edge.HookFailed {
 		out.Error = &HookErrorJSON{Class: h.Class, Message: h.Error}
@@ -169,6 +179,10 @@ func hookJSON(h edge.HookStep, start time.Time) HookJSON {
 		out.File, out.Handler = c.File, c.Handler
 		out.Console, out.ConsoleDropped = c.Console, c.ConsoleDropped
 		out.Event, out.Result = c.EventJSON, c.ResultJSON
+		if h.Function {
+			cu := c.ComputeUtilization
+			out.Runtime, out.ComputeUtilization, out.OriginCalls = c.Runtime, &cu, c.OriginCalls
+		}
 		if out.Error != nil && c.ErrorMessage != "" {
 			out.Error.Message = c.ErrorMessage
 			out.Error.File, out.Error.Line, out.Error.Column = c.ErrorFile, c.ErrorLine, c.ErrorColumn

@@ -59,9 +59,14 @@ type Request struct {
 	Method      string
 	URI         string
 	QueryString string // without the leading "?"
-	Headers     Headers
-	Body        *Body
-	Origin      *Origin // set in origin events: the origin of this attempt
+	// HasQuery is set when the URL had a "?", even with nothing after it (CloudFront Functions'
+	// rawQueryString() tells "" from none).
+	HasQuery bool
+	Headers  Headers
+	Body     *Body
+	Origin   *Origin // set in origin events: the origin of this attempt
+	// Route is where a viewer-request CloudFront Function sent the request; nil when it did not.
+	Route *Route
 }
 
 // Origin is request.origin.custom: where an origin attempt goes. A hook may point it elsewhere.

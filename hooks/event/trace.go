@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/json"
 	"log/slog"
 	"strconv"
 	"unicode/utf8"
@@ -27,6 +28,12 @@ type CallTrace struct {
 	ErrorFile    string
 	ErrorLine    int
 	ErrorColumn  int
+
+	// For CloudFront Functions: the runtime, the compute the call used as CloudFront reports it
+	// (ComputeUtilization, percent of 1 ms) and the origin helpers it called.
+	Runtime            string
+	ComputeUtilization int
+	OriginCalls        []string
 
 	// EventJSON and ResultJSON are the event the hook received and what it returned, with long
 	// strings (bodies) cut at FullBodyLimit; only with Full.
@@ -77,4 +84,32 @@ func levelName(l slog.Level) string {
 		return "info"
 	}
 	return "debug"
+}
+
+// TraceJSON renders plain data (maps, slices, strings, numbers) for EventJSON and ResultJSON,
+// with strings longer than FullBodyLimit (bodies) cut, so that a trace stays small.
+func TraceJSON(v any) []byte {
+	b, err := json.Marshal(cutLong(v))
+	if err != nil {
+		return []byte(strconv.Quote("not representable as JSON: " + err.Error()))
+	}
+	return b
+}
+
+func cutLong(v any) any {
+	switch x := v.(type) {
+	case string:
+		if len(x) > FullBodyLimit {
+			return x[:FullBodyLimit] + "… (" + strconv.Itoa(len(x)-FullBodyLimit) + " more bytes elided)"
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = cutLong(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = cutLong(e)
+		}
+	}
+	return v
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hookfront/hookfront/errorpages"
 	"github.com/hookfront/hookfront/hooks"
 	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/jsruntime"
 )
 
 // Distribution builds the edge's view of the config, with page files read into memory.
@@ -111,13 +112,16 @@ func (c *Config) Hooks() hooks.BindFunc {
 	}
 	out := hooks.Bindings{}
 	for _, b := range c.Behaviors {
-		if len(b.Hooks) == 0 {
+		if len(b.Hooks) == 0 && len(b.Functions) == 0 {
 			continue
 		}
 		p, _ := edge.ParsePattern(b.PathPattern)
 		triggers := map[event.Trigger]hooks.Binding{}
 		for t, hb := range b.Hooks {
 			triggers[event.Trigger(t)] = hooks.Binding{File: hb.File, Handler: hb.Handler}
+		}
+		for t, fb := range b.Functions {
+			triggers[event.Trigger(t)] = hooks.Binding{File: fb.File, Runtime: jsruntime.FunctionRuntime(fb.Runtime), KeyValueStore: fb.KeyValueStore}
 		}
 		out[p.String()] = triggers
 	}
@@ -126,7 +130,8 @@ func (c *Config) Hooks() hooks.BindFunc {
 
 // HooksOptions are the hook runtime settings of the config.
 func (c *Config) HooksOptions() hooks.Options {
-	return hooks.Options{Timeouts: hooks.Timeouts{Viewer: c.HookTimeouts.Viewer.Duration, Origin: c.HookTimeouts.Origin.Duration}}
+	return hooks.Options{Timeouts: hooks.Timeouts{Viewer: c.HookTimeouts.Viewer.Duration, Origin: c.HookTimeouts.Origin.Duration,
+		Function: c.HookTimeouts.Function.Duration}, KeyValueStores: c.storeFiles()}
 }
 
 // Describe is a one-line summary for start-up logs.

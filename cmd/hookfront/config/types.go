@@ -13,18 +13,19 @@ import (
 
 // File is the config file's shape.
 type File struct {
-	Listen         string         `yaml:"listen"`
-	HooksDir       string         `yaml:"hooks_dir"`
-	DomainName     string         `yaml:"domain_name"`
-	DistributionID string         `yaml:"distribution_id"`
-	Origins        []Origin       `yaml:"origins"`
-	OriginGroups   []OriginGroup  `yaml:"origin_groups"`
-	ErrorPages     []ErrorPage    `yaml:"error_pages"`
-	Behaviors      []Behavior     `yaml:"behaviors"`
-	Cache          Cache          `yaml:"cache"`
-	HookTimeouts   HookTimeouts   `yaml:"hook_timeouts"`
-	Server         ServerSettings `yaml:"server"`
-	Watch          Watch          `yaml:"watch"`
+	Listen         string          `yaml:"listen"`
+	HooksDir       string          `yaml:"hooks_dir"`
+	DomainName     string          `yaml:"domain_name"`
+	DistributionID string          `yaml:"distribution_id"`
+	Origins        []Origin        `yaml:"origins"`
+	OriginGroups   []OriginGroup   `yaml:"origin_groups"`
+	ErrorPages     []ErrorPage     `yaml:"error_pages"`
+	Behaviors      []Behavior      `yaml:"behaviors"`
+	Cache          Cache           `yaml:"cache"`
+	HookTimeouts   HookTimeouts    `yaml:"hook_timeouts"`
+	Server         ServerSettings  `yaml:"server"`
+	Watch          Watch           `yaml:"watch"`
+	KeyValueStores []KeyValueStore `yaml:"key_value_stores"`
 
 	CachePolicies           []CachePolicy           `yaml:"cache_policies"`
 	OriginRequestPolicies   []OriginRequestPolicy   `yaml:"origin_request_policies"`
@@ -99,13 +100,14 @@ type ErrorPage struct {
 
 // Behavior is a cache behavior.
 type Behavior struct {
-	PathPattern    string                 `yaml:"path_pattern"`
-	Target         string                 `yaml:"target"`
-	AllowedMethods []string               `yaml:"allowed_methods"`
-	CachedMethods  []string               `yaml:"cached_methods"`
-	TTL            TTL                    `yaml:"ttl"`
-	IncludeBody    bool                   `yaml:"include_body"`
-	Hooks          map[string]HookBinding `yaml:"hooks"`
+	PathPattern    string                     `yaml:"path_pattern"`
+	Target         string                     `yaml:"target"`
+	AllowedMethods []string                   `yaml:"allowed_methods"`
+	CachedMethods  []string                   `yaml:"cached_methods"`
+	TTL            TTL                        `yaml:"ttl"`
+	IncludeBody    bool                       `yaml:"include_body"`
+	Hooks          map[string]HookBinding     `yaml:"hooks"`
+	Functions      map[string]FunctionBinding `yaml:"functions"`
 
 	CachePolicy           string           `yaml:"cache_policy"` // a name, or a managed policy's ID
 	OriginRequestPolicy   string           `yaml:"origin_request_policy"`
@@ -186,8 +188,9 @@ func (q *QueryStrings) UnmarshalYAML(n *yaml.Node) error {
 
 // HookTimeouts are the per-call limits of hooks.
 type HookTimeouts struct {
-	Viewer Duration `yaml:"viewer"`
-	Origin Duration `yaml:"origin"`
+	Viewer   Duration `yaml:"viewer"`
+	Origin   Duration `yaml:"origin"`
+	Function Duration `yaml:"function"` // CloudFront Functions' compute budget per call
 }
 
 // ServerSettings tune the listening HTTP server.

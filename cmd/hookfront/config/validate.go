@@ -70,6 +70,7 @@ func (c *Config) validate(ck *checker) {
 	}
 	rangeCheck(ck, "hook_timeouts.viewer", ht.Viewer.Duration, time.Millisecond, 30*time.Second)
 	rangeCheck(ck, "hook_timeouts.origin", ht.Origin.Duration, time.Millisecond, 60*time.Second)
+	c.validateFunctions(ck)
 
 	wt := &f.Watch
 	defaultDur(&wt.Debounce, DefaultDebounce)
