@@ -24,6 +24,8 @@ Usage:
   hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504]
   hookfront validate --config FILE | --hooks DIR
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s]
+  hookfront test [--config FILE | --hooks DIR] [PATH...] [--run REGEX] [--junit FILE] [--json] [--watch]
+  hookfront event TRIGGER [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT]
   hookfront demo [--listen ADDR] [--dir DIR]
   hookfront version
 
@@ -61,6 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = demoCmd(ctx, args[1:], stdout, stderr)
 	case "invoke":
 		err = invokeCmd(ctx, args[1:], stdout, stderr)
+	case "event":
+		err = eventCmd(ctx, args[1:], stdout, stderr)
+	case "test":
+		err = testCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "hookfront", version)
 	case "help", "-h", "--help":

@@ -77,7 +77,7 @@ func Inspect(path string) (*Config, Errors, error) {
 func parse(path string, data []byte) (*Config, Errors) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Errors{syntaxProblem(path, data, err)}
+		return nil, Errors{SyntaxProblem(path, data, err)}
 	}
 	if len(root.Content) == 0 {
 		return nil, Errors{{File: path, Msg: "the config is empty"}}
@@ -89,7 +89,7 @@ func parse(path string, data []byte) (*Config, Errors) {
 	if err := dec.Decode(&c.File); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) { // a duplicate key: decoding stopped there
-			return nil, Errors{lineProblem(path, err.Error())}
+			return nil, Errors{LineProblem(path, err.Error())}
 		}
 		errs = typeProblems(path, te)
 	}
