@@ -103,8 +103,8 @@ func (r *consoleRouter) close(tag slog.Attr) []logLine {
 }
 
 func (r *consoleRouter) Enabled(context.Context, slog.Level) bool { return true }
-func (r *consoleRouter) WithAttrs([]slog.Attr) slog.Handler        { return r }
-func (r *consoleRouter) WithGroup(string) slog.Handler             { return r }
+func (r *consoleRouter) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *consoleRouter) WithGroup(string) slog.Handler            { return r }
 
 func (r *consoleRouter) Handle(_ context.Context, rec slog.Record) error {
 	if rec.Message != "console" && rec.Message != "hook failed" {
