@@ -39,6 +39,7 @@ type Config struct {
 	FileListen string
 	Dir        string    // its folder: relative paths in the file are relative to it
 	Warnings   []Problem // things that are allowed but probably not meant
+	root       *yaml.Node
 }
 
 // Load reads and validates the config at path. A config with any error is refused: the returned
@@ -82,7 +83,7 @@ func parse(path string, data []byte) (*Config, Errors) {
 	if len(root.Content) == 0 {
 		return nil, Errors{{File: path, Msg: "the config is empty"}}
 	}
-	c := &Config{Path: path, Dir: filepath.Dir(path)}
+	c := &Config{Path: path, Dir: filepath.Dir(path), root: &root}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var errs Errors

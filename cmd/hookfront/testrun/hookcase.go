@@ -142,7 +142,7 @@ func (c *hookCase) event(s *suite, export string) (map[string]any, event.Trigger
 			return nil, "", fmt.Errorf("give trigger: the config binds %s to %d triggers (%v)", c.Hook, len(bound), bound)
 		}
 	}
-	ev, err := sample.Event(t, short, s.eventDefaults())
+	ev, err := sample.Event(t, short, s.eventDefaults(c.Hook, t))
 	return ev, t, err
 }
 

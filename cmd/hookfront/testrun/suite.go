@@ -2,7 +2,10 @@ package testrun
 
 import (
 	"context"
+	"net/url"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"slices"
 	"time"
 
@@ -78,13 +81,54 @@ func (s *suite) timeout(t event.Trigger) time.Duration {
 	return s.cfg.HookTimeouts.Origin.Duration
 }
 
-// eventDefaults are what the events of short forms are completed with: the config's names,
-// or CloudFront's example names when there is no config file.
-func (s *suite) eventDefaults() sample.Defaults {
+// eventDefaults are what the short events of a hook file's cases are completed with: the
+// config's names, and in origin events the origin of the behavior the file is bound to (the
+// group's primary); CloudFront's example values when there is no config file.
+func (s *suite) eventDefaults(file string, t event.Trigger) sample.Defaults {
 	if s.byName {
 		return sample.Defaults{}
 	}
-	return sample.Defaults{DomainName: s.cfg.DomainName, DistributionID: s.cfg.DistributionID}
+	d := sample.Defaults{DomainName: s.cfg.DomainName, DistributionID: s.cfg.DistributionID}
+	for _, b := range s.cfg.Behaviors {
+		if hb, ok := b.Hooks[string(t)]; !ok || hb.File != file {
+			continue
+		}
+		target := b.Target
+		for _, g := range s.cfg.OriginGroups {
+			if g.ID == target {
+				target = g.MemberIDs()[0]
+			}
+		}
+		for _, o := range s.cfg.Origins {
+			if o.ID == target {
+				d.Origin = originFields(o)
+			}
+		}
+		break
+	}
+	return d
+}
+
+// originFields are request.origin.custom as the edge shows origin o to hooks.
+func originFields(o config.Origin) map[string]any {
+	u, err := url.Parse(o.URL)
+	if err != nil {
+		return nil
+	}
+	port := 443
+	if u.Scheme == "http" {
+		port = 80
+	}
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		port = p
+	}
+	headers := map[string]any{}
+	for k, v := range o.CustomHeaders {
+		headers[k] = v
+	}
+	return map[string]any{"domainName": u.Hostname(), "port": float64(port), "protocol": u.Scheme,
+		"path": strings.TrimSuffix(u.Path, "/"), "readTimeout": o.ResponseTimeout.Seconds(),
+		"keepaliveTimeout": o.KeepaliveTimeout.Seconds(), "customHeaders": headers, "sslProtocols": []any{"TLSv1.2"}}
 }
 
 // hookPath is a hook file as the report names it.

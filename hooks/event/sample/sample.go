@@ -24,6 +24,9 @@ import (
 type Defaults struct {
 	DomainName     string // cf.config.distributionDomainName
 	DistributionID string // cf.config.distributionId
+	// Origin holds fields of request.origin.custom (domainName, port, protocol, path, …) laid
+	// over the example origin in origin events.
+	Origin map[string]any
 }
 
 // The values of CloudFront's example events.
@@ -128,6 +131,9 @@ func request(t event.Trigger, v any, d Defaults) (map[string]any, error) {
 			"readTimeout":      30.0,
 			"sslProtocols":     []any{"TLSv1", "TLSv1.1", "TLSv1.2"},
 		}}
+		if err := overlay(origin["custom"].(map[string]any), d.Origin, "origin defaults"); err != nil {
+			return nil, err
+		}
 		if err := overlay(origin, in["origin"], "request.origin"); err != nil {
 			return nil, err
 		}
