@@ -4,9 +4,9 @@ import (
 	"context"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-	"slices"
 	"time"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
