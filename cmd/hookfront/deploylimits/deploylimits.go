@@ -79,8 +79,14 @@ func Check(cfg *config.Config, hooksDir string, src jsruntime.Source, bindings h
 			if g.WriteFailover != nil {
 				at(field+".write_failover", "write-failover", "CloudFront fails over GET, HEAD and OPTIONS only, never writes")
 			}
-			if ep := g.ErrorPages; len(ep.Primary) > 0 || len(ep.Secondary) > 0 || len(ep.Members) > 0 {
-				at(field+".error_pages", "group-error-pages", "CloudFront has one list of custom error responses for the whole distribution (error_pages), not one per group role or member")
+			for _, role := range []struct {
+				name string
+				set  bool
+			}{{"primary", len(g.ErrorPages.Primary) > 0}, {"secondary", len(g.ErrorPages.Secondary) > 0}, {"members", len(g.ErrorPages.Members) > 0}} {
+				if role.set {
+					at(field+".error_pages."+role.name, "group-error-pages", "CloudFront has one list of custom error responses for the whole distribution (error_pages), not one per group role or member")
+					break
+				}
 			}
 		}
 	}
