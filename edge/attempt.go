@@ -82,13 +82,13 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		if hasReq || hasResp {
 			// Every attempt starts from the same viewer request. A shallow copy is enough: the
 			// hooks package never changes the request it is given.
-			c := *vr.event()
+			c := vr.originEvent(m)
 			c.Origin = m.eventOrigin
 			c.Body = vr.eventBody(event.OriginRequest)
 			ev = &c
 		}
 		if hasReq {
-			out, gen, err := tx.hooks.Request(ctx, b.ID(), event.OriginRequest, tx.config(event.OriginRequest), ev)
+			out, gen, err := tx.requestHook(ctx, event.OriginRequest, ev)
 			if err != nil {
 				return nil, &hookError{trigger: event.OriginRequest, err: err}
 			}
@@ -102,7 +102,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		}
 		start := time.Now()
 		resp, err := s.roundTrip(ctx, tx, vr, changed, m, stale)
-		a := attemptLog{origin: m.ID, dur: time.Since(start)}
+		a := attemptLog{origin: m.ID, start: start, dur: time.Since(start), url: tx.sentURL}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, errClientGone
@@ -125,7 +125,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		res := &originResult{status: resp.StatusCode, header: resp.Header, body: resp.Body, member: m}
 		if hasResp {
 			in := eventResponse(res.status, res.header)
-			out, err := tx.hooks.Response(ctx, b.ID(), event.OriginResponse, tx.config(event.OriginResponse), ev, in)
+			out, err := tx.responseHook(ctx, event.OriginResponse, ev, in)
 			if err != nil {
 				tx.attempts = append(tx.attempts, a)
 				res.close()
@@ -152,6 +152,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			}
 		}
 		tx.attempts = append(tx.attempts, a)
+		vr.pol.dropSetCookie(res.header)
 		return res, nil
 	}
 	panic("unreachable: a behavior always has at least one member")
@@ -195,7 +196,9 @@ func (s *Server) roundTrip(ctx context.Context, tx *exchange, vr *viewerRequest,
 	var err error
 	for i := 0; i < tries; i++ {
 		var resp *http.Response
-		if resp, err = o.transport.RoundTrip(s.outbound(ctx, tx, vr, ev, o, stale)); err == nil {
+		req := s.outbound(ctx, tx, vr, ev, o, stale)
+		tx.sentURL = req.URL
+		if resp, err = o.transport.RoundTrip(req); err == nil {
 			return resp, nil
 		}
 		var ce *ConnectError

@@ -19,9 +19,15 @@ type Distribution struct {
 	Behaviors  []*Behavior // first match wins; the last one is "*"
 	Pages      *errorpages.Set
 	CacheKey   CacheKeyPolicy
+	// DefaultRootObject is served for requests of "/" (CloudFront's DefaultRootObject), "" for none.
+	DefaultRootObject string
+	// Viewer is the simulated viewer behind the CloudFront-Viewer-* headers; nil is DefaultViewer.
+	Viewer *Viewer
 	// Hooks, when set, are this distribution's hooks (a config reload swaps them together with
 	// the behaviors they bind to); otherwise Options.Hooks are used.
 	Hooks HookSource
+
+	policies bool // some behavior has a cache policy or legacy settings
 }
 
 // Behavior is a cache behavior.
@@ -32,8 +38,15 @@ type Behavior struct {
 	CachedMethods  []string // default GET, HEAD
 	TTL            TTL
 	IncludeBody    bool
+	// Policies, as CloudFront's; without a cache policy (or legacy ForwardedValues) every viewer
+	// header, cookie and query string reaches the origin and CacheKey makes the key.
+	CachePolicy           *CachePolicy
+	OriginRequestPolicy   *OriginRequestPolicy
+	ResponseHeadersPolicy *ResponseHeadersPolicy
+	ForwardedValues       *ForwardedValues
 
 	allowed, cached methodSet
+	fwd             *forwarding // nil without policies
 	members         []*Origin
 	group           *Group // nil when the target is a single origin
 }
@@ -43,6 +56,7 @@ func (b *Behavior) ID() string { return b.Pattern.String() }
 
 // Prepare resolves references, fills defaults and builds the origins' transports.
 func (d *Distribution) Prepare() error {
+	d.policies = false
 	origins := make(map[string]*Origin, len(d.Origins))
 	for _, o := range d.Origins {
 		if _, dup := origins[o.ID]; dup {
@@ -95,6 +109,20 @@ func (d *Distribution) Prepare() error {
 		if b.TTL == (TTL{}) {
 			b.TTL = DefaultTTL
 		}
+		idempotencyKey := ""
+		if b.group != nil && b.group.WriteFailover != nil {
+			idempotencyKey = b.group.WriteFailover.IdempotencyKey
+		}
+		if err := b.compilePolicies(idempotencyKey); err != nil {
+			return err
+		}
+		d.policies = d.policies || b.fwd != nil
+		if p := b.ResponseHeadersPolicy; p != nil {
+			p.prepare()
+		}
+	}
+	if d.Viewer != nil {
+		d.Viewer.prepare()
 	}
 	return nil
 }

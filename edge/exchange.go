@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -23,6 +24,11 @@ type exchange struct {
 	b     *Behavior
 	hooks HookSet // nil when no hook set is loaded
 
+	rec     Recorder // nil when no observer follows the request (see observe.go)
+	detail  Detail
+	forPage bool // the exchange fetches a custom error page for another
+	sentURL *url.URL
+
 	member   int // index of the group member that gave the final answer
 	attempts []attemptLog
 	status   int
@@ -33,8 +39,10 @@ type exchange struct {
 // attemptLog is one origin attempt as the access log shows it.
 type attemptLog struct {
 	origin string
-	status int    // 0 when no response
-	err    string // connect_failure, timeout, error (body_… when the body failed), when no usable response
+	start  time.Time
+	url    *url.URL // as sent
+	status int      // 0 when no response
+	err    string   // connect_failure, timeout, error (body_… when the body failed), when no usable response
 	dur    time.Duration
 	next   string // why the next member was tried, when one was
 	stop   string // why the next member was not tried, when a GET would have been

@@ -28,6 +28,7 @@ type viewerRequest struct {
 	buffered []byte // the whole body, kept so that each origin attempt can send it (write failover)
 	ip       string
 	ev       *event.Request // built on first use by a hook
+	pol      *policyState   // the request through its behavior's policies; nil without
 }
 
 func newViewerRequest(r *http.Request) *viewerRequest {
@@ -153,10 +154,11 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 	uri, query := vr.uri, vr.rawQuery
 	scheme, hostport, prefix := o.URL.Scheme, o.URL.Host, strings.TrimSuffix(o.URL.Path, "/")
 	custom := o.CustomHeaders
+	host := ""
 	var header http.Header
 	if ev != nil {
 		uri, query = ev.URI, ev.QueryString
-		header, _ = ev.Headers.ToHTTPHeader()
+		header, host = ev.Headers.ToHTTPHeader()
 		if eo := ev.Origin; eo != nil {
 			scheme, prefix = eo.Protocol, eo.Path
 			hostport = net.JoinHostPort(eo.DomainName, strconv.Itoa(eo.Port))
@@ -165,8 +167,16 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			}
 			custom, _ = eo.CustomHeaders.ToHTTPHeader()
 		}
+	} else if vr.pol != nil {
+		header, query = vr.pol.originHeader(vr), vr.pol.originQuery(vr.rawQuery)
+		if vr.pol.fwd.host {
+			host = vr.host
+		}
 	} else {
 		header = vr.header.Clone()
+	}
+	if vr.pol == nil || host == "" {
+		host = hostport // the origin's own, unless policies forward the viewer's (or a hook set one)
 	}
 	removeHopHeaders(header)
 	// Client-sent forwarding headers other than X-Forwarded-For are not trusted (Rewrite
@@ -216,7 +226,7 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		ProtoMajor: 1,
 		ProtoMinor: 1,
 		Header:     header,
-		Host:       hostport,
+		Host:       host,
 	}).WithContext(ctx)
 	if ev != nil {
 		if b := replacedBody(ev); b != nil {

@@ -36,6 +36,8 @@ type Options struct {
 	CacheBytes int64
 	// MaxObjectBytes is the largest body stored; larger ones stream through. 0: CacheBytes/16.
 	MaxObjectBytes int64
+	// Observers follow each request's steps (traces, metrics…); none costs nothing.
+	Observers []Observer
 }
 
 // Server is the edge: an http.Handler.
@@ -45,11 +47,13 @@ type Server struct {
 	hooks  HookSource
 	log    *slog.Logger
 	flight flight
+	// observer is nil when nothing observes requests.
+	observer Observer
 }
 
 // NewServer prepares d and returns a Server for it.
 func NewServer(d *Distribution, opt Options) (*Server, error) {
-	s := &Server{hooks: opt.Hooks, log: opt.Logger}
+	s := &Server{hooks: opt.Hooks, log: opt.Logger, observer: combine(opt.Observers)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -94,18 +98,22 @@ type response struct {
 	noVResp bool   // viewer-response does not run (error page, edge error)
 	hit     bool   // served from the cache: may answer ranges and conditionals from body
 	entry   *Entry // the cache entry served, if any
+	// policyDone: the behavior's response headers policy has been applied.
+	policyDone bool
 }
 
 // ServeHTTP runs one viewer request through the pipeline.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.dist.Load()
+	d.applyRootObject(r)
 	tx := &exchange{id: newRequestID(), start: time.Now(), r: r, d: d, b: d.match(r.URL.Path)}
 	if src := d.Hooks; src != nil {
 		tx.hooks = src.Current()
 	} else if s.hooks != nil {
 		tx.hooks = s.hooks.Current()
 	}
-	defer s.logAccess(tx)
+	s.observe(tx)
+	defer s.finish(tx)
 	ctx := r.Context()
 
 	if reason := checkPath(r); reason != "" {
@@ -120,7 +128,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.write(w, tx, s.edgeError(http.StatusForbidden, "A GET request may not carry a body.", tx))
 		return
 	}
+	if resp := s.edgePreflight(tx); resp != nil {
+		s.write(w, tx, resp)
+		return
+	}
 	vr := newViewerRequest(r)
+	d.initPolicy(vr, tx.b, r)
 	if g := tx.b.group; g != nil && g.WriteFailover.applies(r.Method) {
 		if err := vr.bufferBody(g.WriteFailover.MaxBody); err != nil {
 			if ctx.Err() != nil {
@@ -138,7 +151,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if tx.has(event.ViewerRequest) {
-		out, gen, err := tx.hooks.Request(ctx, tx.b.ID(), event.ViewerRequest, tx.config(event.ViewerRequest), vr.event())
+		out, gen, err := tx.requestHook(ctx, event.ViewerRequest, vr.event())
 		if err != nil {
 			s.write(w, tx, s.hookFailure(&hookError{trigger: event.ViewerRequest, err: err}, tx))
 			return
@@ -157,6 +170,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tx.status, tx.note = 499, "viewer went away"
 		return
 	}
+	resp = s.withResponsePolicy(tx, resp)
 	if !resp.noVResp && resp.status < 400 && tx.has(event.ViewerResponse) {
 		resp = s.viewerResponse(ctx, tx, vr, resp)
 	}
@@ -171,7 +185,7 @@ func (s *Server) viewerResponse(ctx context.Context, tx *exchange, vr *viewerReq
 	} else {
 		in = eventResponse(resp.status, resp.header)
 	}
-	out, err := tx.hooks.Response(ctx, tx.b.ID(), event.ViewerResponse, tx.config(event.ViewerResponse), vr.event(), in)
+	out, err := tx.responseHook(ctx, event.ViewerResponse, vr.event(), in)
 	if err != nil {
 		if resp.stream != nil {
 			drainClose(resp.stream)
@@ -197,23 +211,27 @@ func (s *Server) viewerResponse(ctx context.Context, tx *exchange, vr *viewerReq
 func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, withPages bool) *response {
 	b := tx.b
 	if s.cache == nil || !b.cached.has(vr.method) {
+		tx.cacheStep("", CacheNotCachable, notCachedWhy(s.cache == nil), 0)
 		return s.fromOrigin(ctx, tx, vr, "", nil, withPages)
 	}
-	key := tx.d.CacheKey.key(vr.method, vr.host, vr.uri, vr.rawQuery, vr.header)
+	key := s.cacheKey(tx, vr)
 	e, ok := s.cache.Get(key)
 	if ok && e.pass {
 		if e.Fresh(time.Now()) {
 			// Lately uncacheable: collapsing would only make requests wait for a response
 			// they cannot share.
+			tx.cacheStep(key, CacheMiss, "the last response for this key could not be stored (hit-for-miss)", 0)
 			return s.fromOrigin(ctx, tx, vr, key, nil, withPages)
 		}
 		e, ok = nil, false
 	}
 	if ok && e.Fresh(time.Now()) {
+		tx.cacheStep(key, CacheHit, "", 0)
 		return hitResponse(e, xHit)
 	}
 	if vr.method == http.MethodHead {
 		// A HEAD miss goes to the origin as HEAD; only GET fills the cache.
+		tx.cacheStep(key, lookupDecision(e), "a HEAD miss goes to the origin as HEAD; only GET fills the cache", 0)
 		return s.fromOrigin(ctx, tx, vr, "", e, withPages)
 	}
 	leader, done, release := s.flight.join(key)
@@ -227,11 +245,14 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 		}
 		if e2, ok := s.cache.Get(key); ok && !e2.pass && e2.Fresh(time.Now()) {
 			tx.note = "collapsed"
+			tx.cacheStep(key, CacheHit, "collapsed: waited for a concurrent request for the same key", 0)
 			return hitResponse(e2, xHit)
 		}
+		tx.cacheStep(key, lookupDecision(e), "collapsed: the concurrent request's response could not be shared", 0)
 		return s.fromOrigin(ctx, tx, vr, key, e, withPages)
 	}
 	defer release()
+	tx.cacheStep(key, lookupDecision(e), "", 0)
 	return s.fromOrigin(ctx, tx, vr, key, e, withPages)
 }
 
@@ -293,8 +314,10 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 	if ttl <= 0 || res.bytes != nil {
 		if ttl > 0 {
 			s.store(key, res.status, res.header, res.bytes, now, ttl)
+			tx.cacheStep(key, CacheStored, "", ttl)
 		} else {
 			s.markPass(key, now)
+			tx.notStored(key, res.status, res.header)
 		}
 		return &response{status: res.status, header: res.header, body: res.bytes, stream: res.body, xcache: xcache, noVResp: res.generated && res.status >= 400}
 	}
@@ -316,9 +339,11 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 	if rest != nil {
 		s.markPass(key, now)
 		tx.note = "too large to cache"
+		tx.cacheStep(key, CacheNotStored, "larger than cache.max_object", 0)
 		return &response{status: res.status, header: res.header, stream: rest, xcache: xcache}
 	}
 	s.store(key, res.status, res.header, body, now, ttl)
+	tx.cacheStep(key, CacheStored, "", ttl)
 	return &response{status: res.status, header: res.header, body: body, xcache: xcache}
 }
 
@@ -367,6 +392,7 @@ func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, n
 	if ne.Expires.After(now) {
 		s.cache.Put(key, ne)
 	}
+	tx.cacheStep(key, CacheRefreshHit, "the origin answered 304 Not Modified", ne.Expires.Sub(now))
 	return hitResponse(ne, xRefresh)
 }
 
@@ -374,6 +400,7 @@ func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, n
 // error-caching TTL before the origin is tried again (CloudFront's stale-on-error).
 func (s *Server) serveStale(tx *exchange, key string, e *Entry, why string) *response {
 	tx.note = "stale served: " + why
+	tx.cacheStep(key, CacheStaleServed, why, 0)
 	now := time.Now()
 	if key != "" {
 		s.cache.Put(key, &Entry{Status: e.Status, Header: e.Header, Body: e.Body, Stored: e.Stored,
@@ -384,14 +411,7 @@ func (s *Server) serveStale(tx *exchange, key string, e *Entry, why string) *res
 
 // page looks up the custom error page for status, by the group role of the member that answered.
 func (s *Server) page(tx *exchange, status int) (*errorpages.Page, bool) {
-	group, role, member := "", errorpages.Primary, ""
-	if g := tx.b.group; g != nil {
-		group = g.ID
-		member = g.Members[tx.member].ID
-		if tx.member > 0 {
-			role = errorpages.Secondary
-		}
-	}
+	group, role, member := tx.pageRole()
 	return tx.d.Pages.Lookup(group, role, member, status)
 }
 
@@ -411,10 +431,12 @@ func (s *Server) errorResponse(ctx context.Context, tx *exchange, key string, st
 		if fallback != nil && key != "" {
 			if ttl := tx.b.TTL.ttlFor(status, http.Header{}, s.errorTTL(tx, status), time.Now()); ttl > 0 {
 				s.store(key, fallback.status, fallback.header, fallback.body, time.Now(), ttl)
+				tx.cacheStep(key, CacheStored, "an edge error, kept for the error-caching TTL", ttl)
 			}
 		}
 		return fallback
 	}
+	tx.pageStep(status)
 	var resp *response
 	if p.Path != "" {
 		resp = s.fetchPage(ctx, tx, p)
@@ -429,6 +451,7 @@ func (s *Server) errorResponse(ctx context.Context, tx *exchange, key string, st
 	if key != "" && resp.status == p.Code() {
 		ttl := tx.b.TTL.errorTTL(orEmpty(h), s.errorTTL(tx, status), time.Now())
 		s.store(key, resp.status, resp.header, resp.body, time.Now(), ttl)
+		tx.cacheStep(key, CacheStored, "the custom error page, for the error-caching TTL", ttl)
 	}
 	return resp
 }
@@ -444,8 +467,10 @@ func orEmpty(h http.Header) http.Header {
 // ResponsePagePath: no viewer-request hook, origin hooks of the matching behavior do run. When
 // the fetch fails the viewer gets the status of the fetch.
 func (s *Server) fetchPage(ctx context.Context, tx *exchange, p *errorpages.Page) *response {
-	ptx := &exchange{id: tx.id, start: time.Now(), r: tx.r, d: tx.d, b: tx.d.match(p.Path), hooks: tx.hooks}
+	ptx := &exchange{id: tx.id, start: time.Now(), r: tx.r, d: tx.d, b: tx.d.match(p.Path), hooks: tx.hooks,
+		rec: tx.rec, detail: tx.detail, forPage: true}
 	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r)}
+	tx.d.initPolicy(pr, ptx.b, tx.r)
 	resp := s.respond(ctx, ptx, pr, false)
 	for _, a := range ptx.attempts {
 		a.page = true

@@ -27,6 +27,7 @@ func init() {
 // out aborts the connection (http.ErrAbortHandler), as net/http/httputil does: an error page can
 // no longer be sent then.
 func (s *Server) write(w http.ResponseWriter, tx *exchange, resp *response) {
+	resp = s.withResponsePolicy(tx, resp)
 	tx.status, tx.xcache = resp.status, resp.xcache
 	h := w.Header()
 	for k, v := range resp.header {

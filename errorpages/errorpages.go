@@ -94,21 +94,34 @@ type Set struct {
 // Lookup finds the entry for status: the member's own, then the group role's, then the
 // distribution-wide one. group is "" for a single origin.
 func (s *Set) Lookup(group string, role Role, member string, status int) (*Page, bool) {
+	p, _, ok := s.Find(group, role, member, status)
+	return p, ok
+}
+
+// Where a page was found, for traces.
+const (
+	FromMember       = "member"
+	FromDistribution = "distribution"
+)
+
+// Find is Lookup that also says which list the entry came from: FromMember, the role
+// (Primary or Secondary) or FromDistribution.
+func (s *Set) Find(group string, role Role, member string, status int) (*Page, string, bool) {
 	if s == nil {
-		return nil, false
+		return nil, "", false
 	}
 	if g := s.Groups[group]; group != "" && g != nil {
 		if p, ok := g.Members[member][status]; ok {
-			return p, true
+			return p, FromMember, true
 		}
 		roleList := g.Primary
 		if role == Secondary {
 			roleList = g.Secondary
 		}
 		if p, ok := roleList[status]; ok {
-			return p, true
+			return p, string(role), true
 		}
 	}
 	p, ok := s.Distribution[status]
-	return p, ok
+	return p, FromDistribution, ok
 }

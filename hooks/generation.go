@@ -43,38 +43,51 @@ func (g *Generation) GenerationID() int64 { return g.ID }
 
 func (g *Generation) call(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, ev *eventLazy) (Binding, any, error) {
 	b := g.bindings[behavior][t]
-	res, err := g.pool.Call(ctx, jsruntime.Call{
+	c := jsruntime.Call{
 		Entry: b.File, Export: b.export(), Event: ev, Timeout: g.timeouts.of(t),
 		FunctionName: b.File, RequestID: cfg.RequestID,
 		LogAttrs: b.logAttrs,
-	})
+	}
+	if tr := cfg.Trace; tr != nil {
+		tr.File, tr.Handler, c.Console = b.File, b.export(), tr
+	}
+	res, err := g.pool.Call(ctx, c)
 	return b, res, err
 }
 
 // Request runs a viewer-request or origin-request hook.
 func (g *Generation) Request(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, r *event.Request) (*event.Request, *event.Response, error) {
-	b, res, err := g.call(ctx, behavior, t, cfg, newEventLazy(cfg, r, nil))
-	if err != nil {
-		return nil, nil, g.fail(t, b, err)
+	ev := newEventLazy(cfg, r, nil)
+	b, res, err := g.call(ctx, behavior, t, cfg, ev)
+	var out *event.Request
+	var gen *event.Response
+	if err == nil {
+		out, gen, err = parseRequestResult(t, res, r)
 	}
-	out, gen, err := parseRequestResult(t, res, r)
 	if err != nil {
-		return nil, nil, g.fail(t, b, err)
+		err = g.fail(t, b, err)
 	}
-	return out, gen, nil
+	if cfg.Trace != nil {
+		traceCall(cfg.Trace, ev, res, err)
+	}
+	return out, gen, err
 }
 
 // Response runs an origin-response or viewer-response hook.
 func (g *Generation) Response(ctx context.Context, behavior string, t event.Trigger, cfg event.Config, r *event.Request, w *event.Response) (*event.Response, error) {
-	b, res, err := g.call(ctx, behavior, t, cfg, newEventLazy(cfg, r, w))
-	if err != nil {
-		return nil, g.fail(t, b, err)
+	ev := newEventLazy(cfg, r, w)
+	b, res, err := g.call(ctx, behavior, t, cfg, ev)
+	var out *event.Response
+	if err == nil {
+		out, err = parseResponse(t, res, w)
 	}
-	out, err := parseResponse(t, res, w)
 	if err != nil {
-		return nil, g.fail(t, b, err)
+		err = g.fail(t, b, err)
 	}
-	return out, nil
+	if cfg.Trace != nil {
+		traceCall(cfg.Trace, ev, res, err)
+	}
+	return out, err
 }
 
 // fail wraps a hook error with its CloudFront class.

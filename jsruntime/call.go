@@ -31,6 +31,8 @@ type Call struct {
 	// JSON asks for the result as JSON text produced by JSON.stringify(result, null, 2) in the
 	// runtime (what Lambda serialises), instead of plain Go data.
 	JSON bool
+	// Console, when set, also receives this call's console lines (a request trace keeps them).
+	Console ConsoleSink
 }
 
 // callState is what the runtime's shared callback and context functions read.
@@ -38,6 +40,8 @@ type callState struct {
 	deadline    time.Time
 	attrs       []slog.Attr
 	requestID   string
+	entry       string // "/"-rooted: requires made while it runs are charged to it
+	console     ConsoleSink
 	settled     bool
 	viaCallback bool
 	cbErr       goja.Value
@@ -92,7 +96,7 @@ func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discar
 	if timeout <= 0 {
 		timeout = v.b.opt.DefaultTimeout
 	}
-	v.state = callState{deadline: time.Now().Add(timeout), attrs: c.LogAttrs, requestID: c.RequestID}
+	v.state = callState{deadline: time.Now().Add(timeout), attrs: c.LogAttrs, requestID: c.RequestID, entry: "/" + c.Entry, console: c.Console}
 	st := &v.state
 	v.cur = st
 	v.watchdog.Reset(timeout)

@@ -24,6 +24,7 @@ type Bundle struct {
 	mapped   map[string]bool          // files compiled through esbuild, whose positions come from a source map
 	entries  []string
 	opt      Options
+	deps     depGraph // requires as they happened (see deps.go)
 }
 
 // scriptExts are the files that can be required or bound as hooks.

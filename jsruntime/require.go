@@ -30,6 +30,8 @@ func (v *vm) loadModule(p string) (*goja.Object, error) {
 	_ = module.Set("id", p)
 	_ = module.Set("filename", p)
 	v.modules[p] = module
+	v.deps.loading = append(v.deps.loading, p)
+	defer func() { v.deps.loading = v.deps.loading[:len(v.deps.loading)-1] }()
 	fn, err := rt.RunProgram(prg)
 	if err != nil {
 		delete(v.modules, p)
@@ -78,6 +80,7 @@ func (v *vm) require(dir, name string) (goja.Value, error) {
 				return nil, err
 			}
 			if m != nil {
+				v.required(cand)
 				return m.Get("exports"), nil
 			}
 		}

@@ -33,6 +33,7 @@ type vm struct {
 	fired        chan struct{}
 	callback     goja.Value
 	getRemaining goja.Value
+	deps         vmDeps // requires seen on this runtime (see deps.go)
 }
 
 type jsTimer struct {
@@ -181,6 +182,9 @@ func (v *vm) console() *goja.Object {
 func (v *vm) log(lvl slog.Level, msg string) {
 	attrs := []slog.Attr{slog.String("text", msg)}
 	if c := v.cur; c != nil {
+		if c.console != nil {
+			c.console.ConsoleLine(lvl, msg)
+		}
 		attrs = append(attrs, c.attrs...)
 		if c.requestID != "" {
 			attrs = append(attrs, slog.String("id", c.requestID))

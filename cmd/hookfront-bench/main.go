@@ -113,6 +113,7 @@ type target struct {
 	proc  *process
 	path  string
 	isRef bool // the baseline the others are compared with
+	vs    int  // when > 0: the target (by index) this one's extra CPU is reported against
 }
 
 type options struct {
@@ -148,7 +149,7 @@ func run(opt options) error {
 	}
 	defer stopOrigin()
 
-	cfg, err := writeConfig(work, origin)
+	cfg, err := writeConfig(work, origin, "off")
 	if err != nil {
 		return err
 	}
@@ -159,7 +160,7 @@ func run(opt options) error {
 		return err
 	}
 	startAt := time.Now()
-	args := []string{"serve", "--config", cfg, "--listen", port, "--log-level", "warn"}
+	args := []string{"serve", "--config", cfg, "--listen", port, "--log-level", "warn", "--admin", "off"}
 	if opt.cpuprofile != "" {
 		abs, _ := filepath.Abs(opt.cpuprofile)
 		args = append(args, "--cpu-profile", abs)
@@ -185,20 +186,67 @@ func run(opt options) error {
 	}
 	defer bl.stop()
 
+	// The same edge with request traces on (admin.trace summary and full), each its own process,
+	// to measure what tracing costs against the process above, where it is off.
+	traced := map[string]*process{}
+	for _, mode := range []string{"summary", "full"} {
+		tcfg, err := writeConfig(work, origin, mode)
+		if err != nil {
+			return err
+		}
+		tport, err := freePort()
+		if err != nil {
+			return err
+		}
+		tp, err := startProcess(hookfrontBin, tport, "serve", "--config", tcfg, "--listen", tport, "--log-level", "warn", "--admin", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer tp.stop()
+		if _, err := firstResponse("http://"+tp.addr+"/hit/cached", time.Now()); err != nil {
+			return err
+		}
+		traced[mode] = tp
+	}
+
 	targets := []target{
 		{name: "bare ReverseProxy (miss)", proc: bl, path: "/x/nostore", isRef: true},
 		{name: "hookfront, no hooks, miss", proc: hf, path: "/nohooks/nostore"},
+		{name: "…trace summary", proc: traced["summary"], path: "/nohooks/nostore", vs: 1},
+		{name: "…trace full", proc: traced["full"], path: "/nohooks/nostore", vs: 1},
 		{name: "hookfront, 2 no-op origin hooks, miss", proc: hf, path: "/ohooks/nostore"},
+		{name: "…trace summary", proc: traced["summary"], path: "/ohooks/nostore", vs: 4},
+		{name: "…trace full", proc: traced["full"], path: "/ohooks/nostore", vs: 4},
 		{name: "…same, callback-style hooks", proc: hf, path: "/ohooks-cb/nostore"},
 		{name: "hookfront, cache hit, no hooks", proc: hf, path: "/hit/cached"},
+		{name: "…trace summary", proc: traced["summary"], path: "/hit/cached", vs: 8},
+		{name: "…trace full", proc: traced["full"], path: "/hit/cached", vs: 8},
 		{name: "hookfront, cache hit, 2 no-op viewer hooks", proc: hf, path: "/vhooks/cached"},
 		{name: "…same, callback-style hooks", proc: hf, path: "/vhooks-cb/cached"},
 	}
 	if opt.only != "" {
-		kept := targets[:1]
-		for _, t := range targets[1:] {
-			if strings.Contains(t.name, opt.only) {
+		// Keep the baseline, the targets named, and a traced row together with the row it is
+		// compared against.
+		keep := map[int]bool{0: true}
+		for i, t := range targets {
+			if strings.Contains(t.name, opt.only) || (t.vs > 0 && strings.Contains(targets[t.vs].name, opt.only)) {
+				keep[i] = true
+				if t.vs > 0 {
+					keep[t.vs] = true
+				}
+			}
+		}
+		var kept []target
+		index := map[int]int{}
+		for i, t := range targets {
+			if keep[i] {
+				index[i] = len(kept)
 				kept = append(kept, t)
+			}
+		}
+		for i := range kept {
+			if kept[i].vs > 0 {
+				kept[i].vs = index[kept[i].vs]
 			}
 		}
 		targets = kept
@@ -231,7 +279,8 @@ func freePort() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func writeConfig(dir, origin string) (string, error) {
+// writeConfig writes the benchmark's config with admin.trace set to trace.
+func writeConfig(dir, origin, trace string) (string, error) {
 	hooks := filepath.Join(dir, "hooks")
 	if err := os.MkdirAll(hooks, 0o755); err != nil {
 		return "", err
@@ -251,6 +300,7 @@ func writeConfig(dir, origin string) (string, error) {
 	cfg := fmt.Sprintf(`hooks_dir: hooks
 origins: [{id: o, url: %q}]
 cache: {max_size: 64MB}
+admin: {trace: %s}
 behaviors:
   - {path_pattern: /nohooks/*, target: o}
   - path_pattern: /ohooks/*
@@ -270,8 +320,8 @@ behaviors:
     target: o
     hooks: {viewer-request: reload.js}
   - {path_pattern: "*", target: o}
-`, origin)
-	p := filepath.Join(dir, "hookfront.yaml")
+`, origin, trace)
+	p := filepath.Join(dir, "hookfront-"+trace+".yaml")
 	return p, os.WriteFile(p, []byte(cfg), 0o644)
 }
 
@@ -440,6 +490,13 @@ func report(targets []target, results [][]roundResult, startup time.Duration, rs
 		fmt.Printf("| %-44s | %9.0f | %8.0f | %8.0f | %12.1f | %8.2f× | %8.2f× | %9.1f | %6d |\n", t.name, m.rps, m.p50, m.p99, m.cpu, m.cpu/ref.cpu, m.rps/ref.rps, m.sys, m.errors)
 	}
 	fmt.Println("(syscalls: read and write system calls of the proxy per request, from /proc/PID/io)")
+	for i, t := range targets {
+		if t.vs > 0 && t.vs < len(targets) {
+			base := meds[t.vs]
+			fmt.Printf("%s %s: %+.1f%% CPU per request against trace off (%.1f vs %.1f µs)\n", targets[t.vs].name, strings.TrimPrefix(t.name, "…"),
+				100*(meds[i].cpu/base.cpu-1), meds[i].cpu, base.cpu)
+		}
+	}
 	fmt.Println()
 	fmt.Printf("start-up to first served request: %v\n", startup.Round(time.Millisecond))
 	fmt.Printf("idle RSS after start: %.1f MB\n", float64(rssKB)/1024)

@@ -25,7 +25,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	listen := fs.String("listen", config.DefaultListen, "address for the edge")
 	dir := fs.String("dir", "", "folder to write the demo's config and hooks to, and keep (default: a temporary folder, removed on exit)")
 	var lf logFlags
+	var df devFlags
 	lf.register(fs)
+	df.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,13 +35,13 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	return runDemo(ctx, *listen, *dir, log, stdout, nil)
+	return runDemo(ctx, *listen, *dir, df, log, stdout, nil)
 }
 
 // runDemo starts the two demo origins and the edge on the embedded demo config. Without dir it
 // works in a temporary folder and removes it on the way out. ready, when not nil, gets the edge's
 // address.
-func runDemo(ctx context.Context, listen, dir string, log *slog.Logger, stdout io.Writer, ready func(string)) error {
+func runDemo(ctx context.Context, listen, dir string, df devFlags, log *slog.Logger, stdout io.Writer, ready func(string)) error {
 	primary, err := startDemoOrigin(ctx, "primary")
 	if err != nil {
 		return err
@@ -63,8 +65,10 @@ func runDemo(ctx context.Context, listen, dir string, log *slog.Logger, stdout i
 		return err
 	}
 	cfg.Listen = listen
-	return serve(ctx, cfg, log, func(addr string) {
+	df.apply(cfg)
+	return serve(ctx, cfg, log, func(addr, adminAddr string) {
 		printDemoHelp(stdout, "http://"+addr, dir, keep, primary, secondary)
+		printInspector(stdout, adminAddr)
 		if ready != nil {
 			ready(addr)
 		}

@@ -46,9 +46,9 @@ func TestMakeDemoStopsCleanlyOnCtrlC(t *testing.T) {
 		t.Skip("make is not installed")
 	}
 	root, _ := filepath.Abs("../..")
-	args := []string{"--no-print-directory", "-C", root, "demo", "BIN=" + filepath.Join(t.TempDir(), "hookfront"), "DEMO_ARGS=--listen 127.0.0.1:0"}
+	args := []string{"--no-print-directory", "-C", root, "demo", "BIN=" + filepath.Join(t.TempDir(), "hookfront"), "DEMO_ARGS=--listen 127.0.0.1:0 --admin off"}
 	// Never on the default port: the recipe must pass DEMO_ARGS on.
-	if plan, err := exec.Command("make", append([]string{"-n"}, args...)...).CombinedOutput(); err != nil || !strings.Contains(string(plan), "demo --listen 127.0.0.1:0") {
+	if plan, err := exec.Command("make", append([]string{"-n"}, args...)...).CombinedOutput(); err != nil || !strings.Contains(string(plan), "demo --listen 127.0.0.1:0 --admin off") {
 		t.Fatalf("make -n demo: %v\n%s", err, plan)
 	}
 	cmd := exec.Command("make", args...)

@@ -92,7 +92,7 @@ behaviors:
 	clean := testProject(t, map[string]string{
 		"hookfront.yaml": "hooks_dir: hooks\norigins: [{id: a, url: 'https://www.example.com'}, {id: b, url: 'http://b.example.com:8080'}]\n" +
 			"origin_groups: [{id: g, primary: a, secondary: b}]\nerror_pages: [{status: 404, page_path: /404.html}]\n" +
-			"behaviors:\n  - {path_pattern: '*', target: g, hooks: {viewer-request: small.js}}\n",
+			"behaviors:\n  - {path_pattern: '*', target: g, cache_policy: CachingOptimized, hooks: {viewer-request: small.js}}\n",
 		"hooks/small.js": "exports.handler = async (e) => e.Records[0].cf.request;\n",
 	})
 	if out, errOut, code := runIn(t, "validate", "--strict", "--config", clean); code != 0 || errOut != "" {

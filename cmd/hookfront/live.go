@@ -35,6 +35,9 @@ type live struct {
 	stopHooks context.CancelFunc
 	tried     string         // digest of the config file content last loaded, or refused
 	blocked   *blockedConfig // a valid config refused only because its hooks did not load
+
+	followMu  sync.Mutex
+	followers []func(*reloadOutcome) // see reloads.go
 }
 
 // blockedConfig is a config refused because its hooks did not load, with the registry that
@@ -45,7 +48,7 @@ type blockedConfig struct {
 	reg *hooks.Registry
 }
 
-func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger) (*live, error) {
+func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, observers ...edge.Observer) (*live, error) {
 	l := &live{ctx: ctx, log: log, cfg: cfg, listen: cfg.Listen}
 	if cfg.Path != config.FlagsPath {
 		l.tried, _ = fileDigest(cfg.Path)
@@ -61,7 +64,7 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger) (*live
 		return nil, err
 	}
 	d.Hooks = hookSource(reg)
-	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject)})
+	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: cacheBytes(cfg), MaxObjectBytes: int64(cfg.Cache.MaxObject), Observers: observers})
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +132,7 @@ func (l *live) watchHooks() {
 // reloadHooks loads a snapshot into reg and logs one line about it.
 func (l *live) reloadHooks(ctx context.Context, reg *hooks.Registry, src jsruntime.Source) {
 	res, err := reg.Load(ctx, src)
+	l.reported(&reloadOutcome{kind: "hooks", res: res, err: err, reg: reg})
 	switch {
 	case err != nil && res.Repeated:
 	case err != nil:
@@ -177,6 +181,7 @@ func (l *live) ReloadConfig(why string) {
 	cfg, err := config.Load(old.Path)
 	if err != nil {
 		l.log.Error("config reload refused; the running config stays", "why", why, "problems", fmt.Sprint(err))
+		l.reported(&reloadOutcome{kind: "config", why: why, err: err})
 		return
 	}
 	if cfg.FileListen != old.FileListen && cfg.Listen != l.listen {
@@ -195,6 +200,7 @@ func (l *live) ReloadConfig(why string) {
 				l.blocked = &blockedConfig{cfg: cfg, reg: reg}
 			}
 			l.log.Error("config reload refused: its hooks do not load; the running config stays until they do", "why", why, "error", err)
+			l.reported(&reloadOutcome{kind: "config", why: why, err: err})
 			return
 		}
 	}
@@ -219,6 +225,7 @@ func (l *live) retryBlocked() bool {
 	if err != nil {
 		if !res.Repeated {
 			l.log.Error("config reload still refused: its hooks do not load", "config", b.cfg.Path, "error", err)
+			l.reported(&reloadOutcome{kind: "config", why: "its hooks changed", err: err})
 		}
 		return false
 	}
@@ -237,6 +244,7 @@ func (l *live) apply(cfg *config.Config, reg *hooks.Registry, why string) bool {
 	}
 	if err != nil {
 		l.log.Error("config reload refused; the running config stays", "why", why, "error", err)
+		l.reported(&reloadOutcome{kind: "config", why: why, err: err})
 		return false
 	}
 	prev.Close() // idle origin connections only; requests in flight finish on it
@@ -246,6 +254,7 @@ func (l *live) apply(cfg *config.Config, reg *hooks.Registry, why string) bool {
 		l.watchHooks()
 	}
 	l.log.Info("config reloaded", "why", why, "config", cfg.Path, "distribution", cfg.Describe())
+	l.reported(&reloadOutcome{kind: "config", why: why, cfg: cfg, reg: reg, newHooks: hooksMoved})
 	return true
 }
 

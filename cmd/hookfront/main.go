@@ -20,13 +20,15 @@ var version = "dev"
 const usage = `hookfront — a scriptable HTTP edge (CloudFront origin groups + Lambda@Edge, locally)
 
 Usage:
-  hookfront serve --config FILE [--listen ADDR]
-  hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504]
-  hookfront validate --config FILE | --hooks DIR
+  hookfront serve --config FILE [--listen ADDR] [--admin ADDR|off] [--no-cache]
+  hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504] [--admin ADDR|off] [--no-cache]
+  hookfront validate (--config FILE | --hooks DIR) [--strict]
+  hookfront import FILE.json [-o hookfront.yaml] [--origin ID=URL]... [--function NAME-or-ARN=FILE]... [--hooks-dir DIR] [--policies FILE]...
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s]
   hookfront test [--config FILE | --hooks DIR] [PATH...] [--run REGEX] [--junit FILE] [--json] [--watch]
   hookfront event TRIGGER [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT]
-  hookfront demo [--listen ADDR] [--dir DIR]
+  hookfront demo [--listen ADDR] [--dir DIR] [--admin ADDR|off] [--no-cache]
+  hookfront invalidate [--admin ADDR] [--token T] PATH...
   hookfront version
 
 Run "hookfront COMMAND -h" for a command's flags.
@@ -63,6 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = demoCmd(ctx, args[1:], stdout, stderr)
 	case "invoke":
 		err = invokeCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = importCmd(args[1:], stdout, stderr)
+	case "invalidate":
+		err = invalidateCmd(ctx, args[1:], stdout, stderr)
 	case "event":
 		err = eventCmd(ctx, args[1:], stdout, stderr)
 	case "test":

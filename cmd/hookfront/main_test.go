@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -48,9 +49,13 @@ type proc struct {
 
 var listening = regexp.MustCompile(`(?:msg=listening addr=|"msg":"listening","addr":")http://([0-9.:\[\]]+)`)
 
-// start runs hookfront with args and waits (with a deadline) until it listens.
+// start runs hookfront with args and waits (with a deadline) until it listens. Without an
+// --admin flag the admin listener is off: tests never take the fixed default port.
 func start(t *testing.T, args ...string) *proc {
 	t.Helper()
+	if !slices.Contains(args, "--admin") {
+		args = append(args, "--admin", "off")
+	}
 	return startCmd(t, exec.Command(binary, args...))
 }
 
@@ -66,6 +71,7 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
 	addrc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(errPipe)
+		sc.Buffer(make([]byte, 64<<10), 64<<20) // a hook may print a long line
 		for sc.Scan() {
 			line := sc.Text()
 			p.mu.Lock()
@@ -116,6 +122,18 @@ func (p *proc) waitLog(t *testing.T, want string) {
 	for !strings.Contains(p.logs(), want) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %q in the log within 10s:\n%s", want, p.logs())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// waitLogCount waits (bounded) until the process has logged want n times.
+func (p *proc) waitLogCount(t *testing.T, want string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(p.logs(), want) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q not %d times in the log within 10s:\n%s", want, n, p.logs())
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -283,7 +301,7 @@ func TestValidate(t *testing.T) {
 	}
 	bad2 := writeFile(t, dir, "bad2.yaml", "origins:\n  - id: a\n    url: http://127.0.0.1:9\n    connection_attempts: 7\nbehaviors:\n  - {path_pattern: '*', target: b}\n")
 	// serve refuses to start on the same config, naming file and line.
-	_, errOut, code = runBinary(t, "serve", "--config", bad2)
+	_, errOut, code = runBinary(t, "serve", "--config", bad2, "--admin", "off")
 	if code != 1 || !strings.Contains(errOut, bad2+":4:") {
 		t.Fatalf("serve with a bad config: exit %d\n%s", code, errOut)
 	}
@@ -291,7 +309,7 @@ func TestValidate(t *testing.T) {
 
 func TestDemoSmoke(t *testing.T) {
 	tmp := t.TempDir()
-	cmd := exec.Command(binary, "demo", "--listen", "127.0.0.1:0")
+	cmd := exec.Command(binary, "demo", "--listen", "127.0.0.1:0", "--admin", "off")
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	p := startCmd(t, cmd)
 	base := "http://" + p.addr
@@ -399,7 +417,7 @@ behaviors:
 	if code != 1 || !strings.Contains(errOut, filepath.Join(dir, "hooks", "auth.js")+":3:9: SyntaxError") {
 		t.Fatalf("exit %d:\n%s", code, errOut)
 	}
-	_, errOut, code = runBinary(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	_, errOut, code = runBinary(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--admin", "off")
 	if code != 1 || !strings.Contains(errOut, "auth.js:3:9") {
 		t.Fatalf("serve with a broken hook: exit %d:\n%s", code, errOut)
 	}

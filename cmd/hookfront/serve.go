@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hookfront/hookfront/admin"
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 )
 
@@ -25,6 +26,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfgPath = fs.String("config", "", "config file (YAML or JSON)")
 		fc      config.FlagConfig
 		lf      logFlags
+		df      devFlags
 	)
 	fs.StringVar(&fc.Listen, "listen", "", "address to listen on (overrides the config; default "+config.DefaultListen+")")
 	fs.StringVar(&fc.Origin, "origin", "", "origin URL, when there is no config file")
@@ -35,6 +37,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pollInterval := fs.Duration("poll-interval", 0, "how often to rescan the hooks folder and config (default 5s, or 1s with --poll)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) to this file until the edge stops")
 	lf.register(fs)
+	df.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,6 +63,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return usageError{"give --config FILE, or --origin URL"}
 	}
+	df.apply(cfg)
 	for _, w := range cfg.Warnings {
 		log.Warn("config", "problem", w.String())
 	}
@@ -87,12 +91,20 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // serve runs the edge for cfg until ctx ends, then drains in-flight requests (bounded by the
-// shutdown timeout). ready, when not nil, is told the address once it listens.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(addr string)) error {
-	lv, err := startLive(ctx, cfg, log)
+// shutdown timeout). ready, when not nil, is told the edge's address once it listens, and the
+// admin listener's ("" when off).
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(addr, adminAddr string)) error {
+	adm, err := openAdmin(cfg, admin.DefaultListen, log)
 	if err != nil {
 		return err
 	}
+	lv, err := startLive(ctx, cfg, log, adm.observers()...)
+	if err != nil {
+		adm.close()
+		return err
+	}
+	guardCache(lv, cfg, log)
+	adm.serve(ctx, lv, cfg)
 	defer func() { lv.srv.Distribution().Close() }()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -126,7 +138,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	go func() { errc <- hs.Serve(l) }()
 	log.Info("listening", "addr", "http://"+l.Addr().String(), "config", cfg.Path, "distribution", cfg.Describe())
 	if ready != nil {
-		ready(l.Addr().String())
+		ready(l.Addr().String(), adm.addr())
 	}
 	select {
 	case err := <-errc:

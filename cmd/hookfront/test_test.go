@@ -230,7 +230,7 @@ behaviors:
 		"\n4 passed, 1 failed (",
 	)
 	// The failing case shows its hooks' console lines (one per origin attempt).
-	if n := len(regexp.MustCompile(`(?m)^        \| attempt \d+$`).FindAllString(out, -1)); n != 2 {
+	if n := len(regexp.MustCompile(`(?m)^        \| origin-request: attempt \d+$`).FindAllString(out, -1)); n != 2 {
 		t.Errorf("%d console lines under the failing case, want 2:\n%s", n, out)
 	}
 }

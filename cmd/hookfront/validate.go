@@ -30,7 +30,7 @@ func validateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (YAML or JSON)")
 	hooksDir := fs.String("hooks", "", "hooks folder of `serve --hooks DIR` (files named after a trigger bind to it)")
-	strict := fs.Bool("strict", false, "what CloudFront would refuse to deploy (Lambda@Edge limits, features beyond CloudFront) is an error, not a warning")
+	strict := fs.Bool("strict", false, "also warn where the edge would behave differently from CloudFront, and make what CloudFront would refuse to deploy an error; any warning fails")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func validateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var err error
 	if *cfgPath != "" {
 		what = *cfgPath
-		summary, err = validateConfig(ctx, *cfgPath, &f)
+		summary, err = validateConfig(ctx, *cfgPath, *strict, &f)
 	} else {
 		what = *hooksDir
 		summary, err = validateHooksDir(ctx, *hooksDir, &f)
@@ -68,13 +68,18 @@ func validateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(f.problems), what)
 		return errReported
 	}
+	if *strict && len(f.warnings) > 0 {
+		fmt.Fprintf(stderr, "%d warning(s) in %s (--strict)\n", len(f.warnings), what)
+		return errReported
+	}
 	fmt.Fprintf(stdout, "%s: OK (%s)\n", what, summary)
 	return nil
 }
 
 // validateConfig checks the config at path and every hook it binds. Problems in the config do
 // not stop the hooks from being checked, as long as the file is YAML and names a hooks folder.
-func validateConfig(ctx context.Context, path string, f *findings) (string, error) {
+// With strict, where the edge would behave differently from CloudFront is a warning too.
+func validateConfig(ctx context.Context, path string, strict bool, f *findings) (string, error) {
 	cfg, problems, err := config.Inspect(path)
 	if err != nil {
 		return "", err
@@ -85,7 +90,11 @@ func validateConfig(ctx context.Context, path string, f *findings) (string, erro
 	if cfg == nil {
 		return "", nil
 	}
-	for _, w := range cfg.Warnings {
+	warnings := cfg.Warnings
+	if strict {
+		warnings = append(warnings, cfg.Parity...)
+	}
+	for _, w := range warnings {
 		f.warnings = append(f.warnings, w.String())
 	}
 	if len(problems) == 0 {

@@ -34,6 +34,9 @@ type Config struct {
 	DistributionID         string
 	EventType              Trigger
 	RequestID              string
+	// Trace, when not nil, is filled with the call's details for a request trace (not part of
+	// Lambda@Edge's shape).
+	Trace *CallTrace
 }
 
 // HeaderValue is one entry of a Lambda@Edge header list: the name as sent on the wire, and a value.

@@ -15,7 +15,7 @@ import (
 
 // Distribution builds the edge's view of the config, with page files read into memory.
 func (c *Config) Distribution() (*edge.Distribution, error) {
-	d := &edge.Distribution{DomainName: c.DomainName, ID: c.DistributionID}
+	d := &edge.Distribution{DomainName: c.DomainName, ID: c.DistributionID, DefaultRootObject: c.DefaultRootObject, Viewer: c.Viewer.edge()}
 	origins := map[string]*edge.Origin{}
 	for _, o := range c.Origins {
 		u, err := url.Parse(o.URL)
@@ -77,11 +77,13 @@ func (c *Config) Distribution() (*edge.Distribution, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Behaviors = append(d.Behaviors, &edge.Behavior{
+		eb := &edge.Behavior{
 			Pattern: p, Target: b.Target, AllowedMethods: b.AllowedMethods, CachedMethods: b.CachedMethods,
 			TTL:         edge.TTL{Min: b.TTL.Min.Duration, Default: b.TTL.Default.Duration, Max: b.TTL.Max.Duration},
 			IncludeBody: b.IncludeBody,
-		})
+		}
+		c.behaviorPolicies(&b, eb)
+		d.Behaviors = append(d.Behaviors, eb)
 	}
 	k := c.Cache.Key
 	d.CacheKey = edge.CacheKeyPolicy{QueryStrings: k.QueryStrings.Mode, QueryNames: k.QueryStrings.Names, Headers: k.Headers, Cookies: k.Cookies}

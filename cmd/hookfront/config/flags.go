@@ -51,6 +51,10 @@ func FromFlags(fc FlagConfig) (*Config, error) {
 		target = "group"
 	}
 	f.Behaviors = []Behavior{{PathPattern: "*", Target: target}}
+	// Without a config file hookfront is a development tool: full traces, and a hooks edit is
+	// never hidden behind responses cached by the old code.
+	f.Admin.Trace = TraceFull
+	f.Watch.InvalidateOnReload = Switch{On: true, Set: true}
 	ck := &checker{file: c.Path}
 	c.validate(ck)
 	c.Warnings = ck.warnings

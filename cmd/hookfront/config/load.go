@@ -39,6 +39,7 @@ type Config struct {
 	FileListen string
 	Dir        string    // its folder: relative paths in the file are relative to it
 	Warnings   []Problem // things that are allowed but probably not meant
+	Parity     []Problem // where the edge would behave differently from CloudFront (validate --strict)
 	root       *yaml.Node
 }
 
@@ -100,6 +101,7 @@ func parse(path string, data []byte) (*Config, Errors) {
 	errs = append(errs, ck.errs...)
 	slices.SortStableFunc(errs, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
 	c.FileListen = c.Listen
+	c.checkParity(ck)
 	return c, errs
 }
 

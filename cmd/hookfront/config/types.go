@@ -25,6 +25,13 @@ type File struct {
 	HookTimeouts   HookTimeouts   `yaml:"hook_timeouts"`
 	Server         ServerSettings `yaml:"server"`
 	Watch          Watch          `yaml:"watch"`
+
+	CachePolicies           []CachePolicy           `yaml:"cache_policies"`
+	OriginRequestPolicies   []OriginRequestPolicy   `yaml:"origin_request_policies"`
+	ResponseHeadersPolicies []ResponseHeadersPolicy `yaml:"response_headers_policies"`
+	Viewer                  *Viewer                 `yaml:"viewer"`
+	DefaultRootObject       string                  `yaml:"default_root_object"`
+	Admin                   Admin                   `yaml:"admin"`
 }
 
 // Watch tunes how the hooks folder and the config file are watched.
@@ -32,6 +39,8 @@ type Watch struct {
 	Debounce     Duration `yaml:"debounce"`
 	PollInterval Duration `yaml:"poll_interval"`
 	Poll         bool     `yaml:"poll"`
+	// InvalidateOnReload empties the cache when a reload changes origin-hook code.
+	InvalidateOnReload Switch `yaml:"invalidate_on_reload"`
 }
 
 // Origin is one entry of origins.
@@ -97,6 +106,11 @@ type Behavior struct {
 	TTL            TTL                    `yaml:"ttl"`
 	IncludeBody    bool                   `yaml:"include_body"`
 	Hooks          map[string]HookBinding `yaml:"hooks"`
+
+	CachePolicy           string           `yaml:"cache_policy"` // a name, or a managed policy's ID
+	OriginRequestPolicy   string           `yaml:"origin_request_policy"`
+	ResponseHeadersPolicy string           `yaml:"response_headers_policy"`
+	ForwardedValues       *ForwardedValues `yaml:"forwarded_values"`
 }
 
 // TTL is a behavior's min/default/max.
@@ -140,6 +154,7 @@ type Cache struct {
 	MaxSize   ByteSize `yaml:"max_size"`
 	MaxObject ByteSize `yaml:"max_object"`
 	Key       CacheKey `yaml:"key"`
+	Enabled   Switch   `yaml:"enabled"` // default true
 }
 
 // CacheKey says what goes into the cache key besides host and path.

@@ -55,9 +55,11 @@ func (c *Config) validate(ck *checker) {
 		c.validateGroup(ck, i, ids)
 	}
 	c.validatePages(ck, "error_pages", f.ErrorPages, nil)
+	c.validatePolicies(ck)
 	c.validateBehaviors(ck, ids)
 	c.validateWriteFailoverMethods(ck)
 	c.validateCache(ck)
+	c.validateAdmin(ck)
 
 	ht := &f.HookTimeouts
 	if !ht.Viewer.Set {
@@ -329,6 +331,7 @@ func (c *Config) validateBehaviors(ck *checker, ids map[string]string) {
 			ck.errorf(at+".target", "%q is not an origin or origin group id%s", b.Target, c.known("", ids))
 		}
 		c.validateMethods(ck, at, b)
+		c.validateBehaviorPolicies(ck, at, b)
 		c.validateTTL(ck, at, b)
 		for trig, h := range b.Hooks {
 			hat := at + ".hooks." + trig

@@ -47,8 +47,8 @@ func (c *distCase) run(ctx context.Context, s *suite, r *result) {
 		}
 		origins[id] = o
 	}
-	logs, tr := &consoleRouter{}, newTracer()
-	edgeURL, stop, err := c.startEdge(ctx, s, origins, tr, slog.New(tr.handler(logs)))
+	tr := newTracer()
+	edgeURL, stop, err := c.startEdge(ctx, s, origins, tr)
 	if err != nil {
 		r.fail("%v", err)
 		return
@@ -80,7 +80,7 @@ func (c *distCase) run(ctx context.Context, s *suite, r *result) {
 	if !r.passed() {
 		r.Notes = append(r.Notes, seen...)
 	}
-	r.Console = logs.lines()
+	r.Console = tr.lines()
 }
 
 // originIDs are the origins the case's distribution has.
@@ -138,8 +138,10 @@ func (c *distCase) config(s *suite, origins map[string]*scriptedOrigin) (*config
 	return &cfg, nil
 }
 
-// startEdge runs the edge for the case on a loopback listener, with a fresh hooks generation.
-func (c *distCase) startEdge(ctx context.Context, s *suite, origins map[string]*scriptedOrigin, tr *tracer, log *slog.Logger) (string, func(), error) {
+// startEdge runs the edge for the case on a loopback listener, with a fresh hooks generation,
+// followed by tr.
+func (c *distCase) startEdge(ctx context.Context, s *suite, origins map[string]*scriptedOrigin, tr *tracer) (string, func(), error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil)) // what the case needs comes through tr
 	cfg, err := c.config(s, origins)
 	if err != nil {
 		return "", nil, err
@@ -159,9 +161,10 @@ func (c *distCase) startEdge(ctx context.Context, s *suite, origins map[string]*
 			}
 			return "", nil, fmt.Errorf("the hooks do not load:\n%s", strings.Join(msgs, "\n"))
 		}
-		d.Hooks = tr.source(hooks.EdgeSource{R: reg})
+		d.Hooks = hooks.EdgeSource{R: reg}
 	}
-	srv, err := edge.NewServer(d, edge.Options{Logger: log, CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject)})
+	srv, err := edge.NewServer(d, edge.Options{Logger: log, CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject),
+		Observers: []edge.Observer{tr}})
 	if err != nil {
 		return "", nil, err
 	}

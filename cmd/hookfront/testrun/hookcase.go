@@ -5,8 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"path"
+		"path"
 	"strings"
 
 	"github.com/hookfront/hookfront/hooks"
@@ -59,17 +58,17 @@ func (c *hookCase) run(ctx context.Context, s *suite, r *result) {
 
 	pool := jsruntime.NewPool(s.hookRT.bundle)
 	defer pool.Close()
-	tag := s.hookRT.console.open()
+	console := &event.CallTrace{}
 	out, err := pool.Call(ctx, jsruntime.Call{Entry: c.Hook, Export: export, EventJSON: string(eventJSON),
 		ContextJSON: string(ctxJSON), Timeout: timeout, FunctionName: path.Base(c.Hook),
-		RequestID: requestID(ev), JSON: true, LogAttrs: []slog.Attr{tag}})
+		RequestID: requestID(ev), JSON: true, Console: console})
+	r.Console = consoleOf("", console)
 	var class hooks.Class
 	switch {
 	case err != nil:
 		// A hook that does not load fails the same way as one that throws; which it was tells
 		// whether the case can expect it.
 		if lerr := pool.Check(ctx, []jsruntime.Export{{File: c.Hook, Name: export}}); lerr != nil {
-			r.Console = s.hookRT.console.close(tag)
 			r.fail("the hook does not load: %s", scriptErr(s, lerr))
 			return
 		}
@@ -77,14 +76,12 @@ func (c *hookCase) run(ctx context.Context, s *suite, r *result) {
 	default:
 		if verr := hooks.CheckResult(string(eventJSON), out.(string)); verr != nil {
 			if hooks.ClassOf(verr) != hooks.ValidationError {
-				r.Console = s.hookRT.console.close(tag)
 				r.fail("the event cannot be checked: %v", verr)
 				return
 			}
 			class, err = hooks.ValidationError, verr
 		}
 	}
-	r.Console = s.hookRT.console.close(tag)
 	c.compare(s, r, class, err, out)
 }
 

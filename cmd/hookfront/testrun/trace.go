@@ -3,42 +3,39 @@ package testrun
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"strings"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/hookfront/hookfront/edge"
-	"github.com/hookfront/hookfront/hooks/event"
 )
 
 // requestTrace is what the edge did for one request besides answering: the origin attempts
 // and the hooks that ran, in order (page: marks those of a custom error page's fetch).
 type requestTrace struct{ attempts, hooks []string }
 
-// tracer follows the requests of a distribution case, one at a time (a case sends its requests
-// in order). Hook calls are seen through the hook source the edge calls; the origin attempts
-// come from the request's access-log record, which the edge writes when the request is done.
+// tracer follows the requests of a distribution case as an edge.Observer. A case sends its
+// requests one at a time, so each finished request is handed to wait in turn; the console lines
+// and failures of every hook call of the case are kept for the report.
 type tracer struct {
-	mu    sync.Mutex
-	hooks []string
-	done  chan requestTrace
+	done chan requestTrace
+
+	mu      sync.Mutex
+	console []logLine
 }
 
 func newTracer() *tracer { return &tracer{done: make(chan requestTrace, 1)} }
 
-// expect starts a new request.
+// expect starts a new request: a trace left over by one nobody waited for is dropped.
 func (t *tracer) expect() {
-	t.mu.Lock()
-	t.hooks = nil
-	t.mu.Unlock()
 	select {
 	case <-t.done:
 	default:
 	}
 }
 
-// wait returns the trace of the request sent last, once the edge is done with it.
+// wait returns the trace of the request sent last, once the edge is done with it (the edge
+// ends a request after the viewer has the response).
 func (t *tracer) wait(ctx context.Context) (requestTrace, error) {
 	timer := time.NewTimer(10 * time.Second)
 	defer timer.Stop()
@@ -52,76 +49,57 @@ func (t *tracer) wait(ctx context.Context) (requestTrace, error) {
 	}
 }
 
-// source wraps the hook source the edge calls, to see each hook call.
-func (t *tracer) source(src edge.HookSource) edge.HookSource { return tracedSource{src, t} }
-
-// handler wraps the edge's log handler, to see each request's access-log record.
-func (t *tracer) handler(h slog.Handler) slog.Handler { return &traceHandler{h, t} }
-
-func (t *tracer) hook(tr event.Trigger) {
+// lines are the console lines (and hook failures) of the case so far.
+func (t *tracer) lines() []logLine {
 	t.mu.Lock()
-	t.hooks = append(t.hooks, string(tr))
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	return append([]logLine(nil), t.console...)
 }
 
-type tracedSource struct {
-	src edge.HookSource
-	t   *tracer
+// Observe follows every request of the case's edge.
+func (t *tracer) Observe(string, time.Time, *http.Request) edge.Recorder {
+	return &traceRecorder{t: t, trace: requestTrace{attempts: []string{}, hooks: []string{}}}
 }
 
-func (s tracedSource) Current() edge.HookSet {
-	set := s.src.Current()
-	if set == nil {
-		return nil
+type traceRecorder struct {
+	t     *tracer
+	trace requestTrace
+}
+
+// Detail asks for the hooks' console lines and error positions.
+func (r *traceRecorder) Detail() edge.Detail { return edge.DetailCalls }
+
+func (r *traceRecorder) Hook(s edge.HookStep) {
+	name := string(s.Trigger)
+	if s.ForPage {
+		name = "page:" + name
 	}
-	return tracedSet{set, s.t}
-}
-
-type tracedSet struct {
-	edge.HookSet
-	t *tracer
-}
-
-func (s tracedSet) Request(ctx context.Context, behavior string, tr event.Trigger, cfg event.Config, r *event.Request) (*event.Request, *event.Response, error) {
-	s.t.hook(tr)
-	return s.HookSet.Request(ctx, behavior, tr, cfg, r)
-}
-
-func (s tracedSet) Response(ctx context.Context, behavior string, tr event.Trigger, cfg event.Config, r *event.Request, w *event.Response) (*event.Response, error) {
-	s.t.hook(tr)
-	return s.HookSet.Response(ctx, behavior, tr, cfg, r, w)
-}
-
-type traceHandler struct {
-	slog.Handler
-	t *tracer
-}
-
-func (h *traceHandler) Handle(ctx context.Context, rec slog.Record) error {
-	if rec.Message != "request" {
-		return h.Handler.Handle(ctx, rec)
+	r.trace.hooks = append(r.trace.hooks, name)
+	var lines []logLine
+	if s.Call != nil {
+		lines = consoleOf(name, s.Call)
 	}
-	tr := requestTrace{attempts: []string{}}
-	rec.Attrs(func(a slog.Attr) bool {
-		if a.Key == "attempts" {
-			// "primary 503 2ms (failover: status 503), page:secondary 200 1ms"
-			for _, part := range strings.Split(a.Value.String(), ", ") {
-				id, _, _ := strings.Cut(part, " ")
-				tr.attempts = append(tr.attempts, id)
-			}
+	if s.Outcome == edge.HookFailed {
+		lines = append(lines, logLine{Trigger: name, Level: "error", Text: "the hook failed: " + s.Class + ": " + s.Error})
+	}
+	r.t.mu.Lock()
+	r.t.console = append(r.t.console, lines...)
+	r.t.mu.Unlock()
+}
+
+func (r *traceRecorder) Cache(edge.CacheStep) {}
+func (r *traceRecorder) Page(edge.PageStep)   {}
+
+func (r *traceRecorder) End(s *edge.Summary) {
+	for _, a := range s.Attempts {
+		name := a.Origin
+		if a.Page {
+			name = "page:" + name
 		}
-		return true
-	})
-	h.t.mu.Lock()
-	tr.hooks = append([]string{}, h.t.hooks...)
-	h.t.mu.Unlock()
+		r.trace.attempts = append(r.trace.attempts, name)
+	}
 	select {
-	case h.t.done <- tr:
+	case r.t.done <- r.trace:
 	default:
 	}
-	return nil
-}
-
-func (h *traceHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= slog.LevelInfo || h.Handler.Enabled(ctx, l)
 }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runInProcess runs the command as main does and returns stdout, stderr and the exit code.
+func runInProcess(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb strings.Builder
+	code := run(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestImportExampleEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "examples", "imported")
+	for _, f := range []string{"distribution.json", "policies.json", "hooks/api-auth.js"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dir, f, string(b))
+	}
+	cfg := filepath.Join(dir, "hookfront.yaml")
+	out, errOut, code := runInProcess(t, "import", filepath.Join(dir, "distribution.json"), "-o", cfg,
+		"--policies", filepath.Join(dir, "policies.json"), "--origin", "web-bucket=http://127.0.0.1:9101",
+		"--origin", "api-east=http://127.0.0.1:9102", "--origin", "api-west=http://127.0.0.1:9103", "--function", "api-auth=api-auth.js")
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{
+		"not mapped: DistributionConfig.WebACLId: AWS WAF does not run in front of hookfront",
+		"not mapped: DistributionConfig.CacheBehaviors.Items[1].FunctionAssociations: CloudFront Functions are not supported yet",
+		"not mapped: DistributionConfig.Origins.Items[1].OriginShield",
+		"warning: DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations: arn:aws:lambda:us-east-1:123456789012:function:add-trace-id:3 has no --function",
+		"15 field(s) not mapped",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("import output lacks %q:\n%s", want, errOut)
+		}
+	}
+	if !strings.Contains(out, cfg+": OK") {
+		t.Errorf("the written config is not validated: %q", out)
+	}
+	if stub, err := os.ReadFile(filepath.Join(dir, "hooks", "add-trace-id.js")); err != nil || !strings.Contains(string(stub), "add-trace-id:3") {
+		t.Errorf("stub for the unmapped function: %v %q", err, stub)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "hooks", "api-auth.js")); !strings.Contains(string(got), "X-Shop-User") {
+		t.Error("a hook file given with --function was overwritten")
+	}
+	// The result passes validate (the binary), strict included: every behavior has policies.
+	if out, errOut, code := runBinary(t, "validate", "--strict", "--config", cfg); code != 0 || !strings.Contains(out, "OK") {
+		t.Errorf("validate --strict of the import: exit %d %q\n%s", code, out, errOut)
+	}
+	// Without -o the config goes to stdout, and nothing is written.
+	out, _, code = runInProcess(t, "import", filepath.Join(dir, "distribution.json"), "--policies", filepath.Join(dir, "policies.json"))
+	if code != 0 || !strings.HasPrefix(out, "# Imported by `hookfront import`") || !strings.Contains(out, "S3 bucket example-shop-web") {
+		t.Errorf("import to stdout: exit %d\n%s", code, out)
+	}
+}
+
+func TestImportBadInput(t *testing.T) {
+	dir := t.TempDir()
+	dist := func(name, cachePolicyID string) string {
+		return writeFile(t, dir, name, `{"ETag": "E1", "DistributionConfig": {
+  "Origins": {"Quantity": 1, "Items": [{"Id": "app", "DomainName": "app.example.com",
+     "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
+  "DefaultCacheBehavior": {"TargetOriginId": "app", "CachePolicyId": "`+cachePolicyID+`"}}}`)
+	}
+	custom := "11111111-2222-3333-4444-555555555555"
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"not JSON", []string{writeFile(t, dir, "notjson.json", "ETag: E1\nDistributionConfig: {}\n")},
+			"notjson.json:1: not JSON (invalid character 'E' looking for beginning of value); expected the output of `aws cloudfront get-distribution-config --id ID`"},
+		{"not a distribution", []string{writeFile(t, dir, "policy.json", `{"ETag": "E1", "CachePolicy": {"Id": "x"}}`)},
+			"JSON, but not a CloudFront distribution (its keys: CachePolicy, ETag)"},
+		{"unknown policy ID", []string{dist("unknown.json", custom)},
+			"DistributionConfig.DefaultCacheBehavior.CachePolicyId " + custom + " (cache policy): aws cloudfront get-cache-policy --id " + custom},
+		{"allViewer headers in a cache policy", []string{dist("bad-policy.json", custom), "--policies", writeFile(t, dir, "bad-cp.json",
+			`{"ETag": "E2", "CachePolicy": {"Id": "`+custom+`", "CachePolicyConfig": {"Name": "everything", "MinTTL": 0,
+			  "ParametersInCacheKeyAndForwardedToOrigin": {"EnableAcceptEncodingGzip": false, "EnableAcceptEncodingBrotli": false,
+			    "HeadersConfig": {"HeaderBehavior": "allViewer"}, "CookiesConfig": {"CookieBehavior": "none"},
+			    "QueryStringsConfig": {"QueryStringBehavior": "none"}}}}}`)},
+			`cache policy "everything" (Id ` + custom + `): key.headers.behavior: "allViewer" is not allowed here (allowed: none, whitelist): a cache policy can put only listed headers in the key`},
+		{"policy without its Id", []string{dist("noid.json", custom), "--policies", writeFile(t, dir, "cfg-only.json", `{"ETag": "E2", "CachePolicyConfig": {"Name": "x"}}`)},
+			"a policy configuration without its Id"},
+		{"unknown --origin", []string{dist("origin.json", "658327ea-f89d-4fab-a63d-7e88639e58f6"), "--origin", "web=http://127.0.0.1:1"},
+			`--origin web=…: the distribution has no origin "web" (its origins: app)`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, c.name+".yaml")
+			_, errOut, code := runInProcess(t, append([]string{"import"}, append(c.args, "-o", out)...)...)
+			if code != 1 || !strings.Contains(errOut, c.want) {
+				t.Errorf("exit %d; output lacks %q:\n%s", code, c.want, errOut)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Error("a config was written for bad input")
+			}
+		})
+	}
+	if _, errOut, code := runInProcess(t, "import"); code != 2 || !strings.Contains(errOut, "give the distribution") {
+		t.Errorf("no file: exit %d %q", code, errOut)
+	}
+}
+
+func TestValidateStrict(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "h.yaml", "origins: [{id: a, url: 'http://127.0.0.1:9'}]\nbehaviors:\n  - {path_pattern: /api/*, target: a, cache_policy: CachingDisabled}\n  - {path_pattern: '*', target: a}\n")
+	if out, _, code := runInProcess(t, "validate", "--config", cfg); code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("without --strict: exit %d %q", code, out)
+	}
+	_, errOut, code := runInProcess(t, "validate", "--strict", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, cfg+":4: behaviors[1]: no cache_policy: every viewer header") || strings.Contains(errOut, "behaviors[0]") {
+		t.Errorf("--strict: exit %d\n%s", code, errOut)
+	}
+}
