@@ -156,9 +156,9 @@ behaviors:
     target: site
     hooks: {origin-request: mark.js, viewer-response: vr.js}
 `,
-		"sorry.html":     "<h1>Sorry</h1>",
-		"hooks/mark.js":  "exports.handler = async (e) => { const r = e.Records[0].cf.request; console.log('attempt ' + r.origin.custom.port); return r; };\n",
-		"hooks/vr.js":    "exports.handler = async (e) => { const r = e.Records[0].cf.response; r.headers['x-vr'] = [{value: 'yes'}]; return r; };\n",
+		"sorry.html":    "<h1>Sorry</h1>",
+		"hooks/mark.js": "exports.handler = async (e) => { const r = e.Records[0].cf.request; console.log('attempt ' + r.origin.custom.port); return r; };\n",
+		"hooks/vr.js":   "exports.handler = async (e) => { const r = e.Records[0].cf.response; r.headers['x-vr'] = [{value: 'yes'}]; return r; };\n",
 		"tests/d.test.yaml": `
 - name: failover, then a hit
   origins:

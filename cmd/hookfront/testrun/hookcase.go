@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-		"path"
+	"path"
 	"strings"
 
 	"github.com/hookfront/hookfront/hooks"
