@@ -150,8 +150,12 @@ origin_groups:
     primary: primary
     secondary: secondary
     error_pages:
+      primary: [{status: 404, page_path: /errors/404.html}]
       secondary: [{status: 503, page: sorry.html}]
 behaviors:
+  - path_pattern: /errors/*
+    target: secondary
+    hooks: {origin-request: mark.js}
   - path_pattern: "*"
     target: site
     hooks: {origin-request: mark.js, viewer-response: vr.js}
@@ -183,6 +187,14 @@ behaviors:
   requests:
     - path: /b
       expect: {status: 503, body_contains: Sorry, headers: {x-vr: absent}, attempts: [primary, secondary], hooks: [origin-request, origin-request]}
+
+- name: the primary's 404 page is fetched through the edge, origin hooks and all
+  origins:
+    primary: [{status: 404}]
+    secondary: [{status: 200, body: not here}]
+  requests:
+    - path: /f
+      expect: {status: 404, body_contains: not here, attempts: [primary, page:secondary], hooks: [origin-request, page:origin-request]}
 
 - name: a hanging primary fails over after its response timeout
   origins:
@@ -218,6 +230,7 @@ behaviors:
 	wantIn(t, out,
 		"ok    "+test+": failover, then a hit (",
 		"ok    "+test+": both down; the secondary's page; no viewer-response (",
+		"ok    "+test+": the primary's 404 page is fetched through the edge, origin hooks and all (",
 		"ok    "+test+": a hanging primary fails over after its response timeout (",
 		"ok    "+test+": a body cut off after the headers is a 502 from the edge (",
 		"FAIL  "+test+": a failing distribution case (",
@@ -227,7 +240,7 @@ behaviors:
 		// headers is cached for the default TTL).
 		"      (origin primary received: GET /e)\n",
 		"      (origin secondary received: GET /e)\n",
-		"\n4 passed, 1 failed (",
+		"\n5 passed, 1 failed (",
 	)
 	// The failing case shows its hooks' console lines (one per origin attempt).
 	if n := len(regexp.MustCompile(`(?m)^        \| origin-request: attempt \d+$`).FindAllString(out, -1)); n != 2 {
