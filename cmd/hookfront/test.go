@@ -17,7 +17,7 @@ func testCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	opt := testrun.Options{Stdout: stdout, Stderr: stderr}
 	fs.StringVar(&opt.Config, "config", "", "config file: its behaviors, hooks and error pages (default test files: under its hooks folder and tests/ beside it)")
-	fs.StringVar(&opt.Hooks, "hooks", "", "hooks folder, bound as `serve --hooks DIR` binds it (default test files: under it)")
+	fs.StringVar(&opt.Hooks, "hooks", "", "hooks folder, bound as serve --hooks DIR binds it (default test files: under it)")
 	run := fs.String("run", "", "run only the cases whose name matches this regular expression")
 	fs.StringVar(&opt.JUnit, "junit", "", "write JUnit XML to this file")
 	fs.BoolVar(&opt.JSON, "json", false, "print the results as JSON on stdout")

@@ -71,11 +71,11 @@ func (c *distCase) run(ctx context.Context, s *suite, r *result) {
 	sort.Strings(ids)
 	var seen []string
 	for _, id := range ids {
-		problems, _ := origins[id].report()
+		problems, received := origins[id].report()
 		for _, p := range problems {
 			r.fail("%s", p)
 		}
-		seen = append(seen, origins[id].describe())
+		seen = append(seen, received)
 	}
 	if !r.passed() {
 		r.Notes = append(r.Notes, seen...)

@@ -158,13 +158,12 @@ func loadCase(f *testFile, n *yaml.Node, s *suite) (*testCase, []error) {
 	}
 	var kinds []int
 	for i, k := range caseKinds {
-		if mapKey(n, k.key) != nil {
+		// origins alone is a distribution case without requests, which its loader says.
+		if mapKey(n, k.key) != nil || (k.kind == "distribution" && mapKey(n, "origins") != nil) {
 			kinds = append(kinds, i)
 		}
 	}
 	switch {
-	case len(kinds) == 0 && mapKey(n, "origins") != nil:
-		kinds = []int{1} // a distribution case without requests: say that
 	case len(kinds) == 0:
 		return nil, []error{lineErr(n, "a case needs hook: FILE (a hook case) or requests: (a distribution case)")}
 	case len(kinds) > 1:
@@ -191,16 +190,24 @@ func mapKey(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-func loadHookCase(n *yaml.Node, s *suite) (caseRunner, string, error) {
+// decodeCase decodes a case strictly and returns its problems as "line N: reason".
+func decodeCase(n *yaml.Node, v any) ([]string, error) {
+	err := strictDecode(n, v)
+	var te *yaml.TypeError
+	if err != nil && !errors.As(err, &te) {
+		return nil, err
+	}
+	if te == nil {
+		return nil, nil
+	}
+	return te.Errors, nil
+}
+
+func loadHookCase(n *yaml.Node, _ *suite) (caseRunner, string, error) {
 	c := &hookCase{}
-	err := strictDecode(n, c)
-	var msgs []string
+	msgs, err := decodeCase(n, c)
 	if err != nil {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			return c, c.Name, err
-		}
-		msgs = te.Errors
+		return c, c.Name, err
 	}
 	at := func(key, format string, args ...any) {
 		line := n.Line
@@ -236,23 +243,16 @@ var triggers = []string{string(event.ViewerRequest), string(event.OriginRequest)
 
 func loadDistCase(n *yaml.Node, s *suite) (caseRunner, string, error) {
 	c := &distCase{}
-	err := strictDecode(n, c)
-	var msgs []string
+	msgs, err := decodeCase(n, c)
 	if err != nil {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			return c, c.Name, err
-		}
-		msgs = te.Errors
+		return c, c.Name, err
 	}
 	if len(c.Requests) == 0 {
 		msgs = append(msgs, fmt.Sprintf("line %d: a distribution case needs requests", n.Line))
 	}
-	if rn := mapKey(n, "requests"); rn != nil {
-		for i, item := range valueOf(n, "requests").Content {
-			if i < len(c.Requests) {
-				c.Requests[i].line = item.Line
-			}
+	for i, item := range valueOf(n, "requests").Content {
+		if i < len(c.Requests) {
+			c.Requests[i].line = item.Line
 		}
 	}
 	for _, req := range c.Requests {
@@ -290,11 +290,8 @@ func (r *testRequest) check() []string {
 	if !strings.HasPrefix(r.Path, "/") {
 		bad("path %q must start with /", r.Path)
 	}
-	for _, list := range []*[]string{r.Expect.Hooks} {
-		if list == nil {
-			continue
-		}
-		for _, h := range *list {
+	if r.Expect.Hooks != nil {
+		for _, h := range *r.Expect.Hooks {
 			if !event.Trigger(strings.TrimPrefix(h, "page:")).Valid() {
 				bad("expect.hooks: %q is not a trigger (%s, each optionally page:…)", h, strings.Join(triggers, ", "))
 			}

@@ -152,18 +152,14 @@ func (o *scriptedOrigin) reset(w http.ResponseWriter, rep *reply) {
 	_ = conn.Close()
 }
 
-// report lists what went wrong on the origin's side.
-func (o *scriptedOrigin) report() (problems, received []string) {
+// report lists what went wrong on the origin's side, and says what it received (which helps
+// to read a failing case).
+func (o *scriptedOrigin) report() (problems []string, received string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return append([]string(nil), o.problems...), append([]string(nil), o.received...)
-}
-
-// describe summarises what the origin received, for a failing case.
-func (o *scriptedOrigin) describe() string {
-	_, got := o.report()
-	if len(got) == 0 {
-		return fmt.Sprintf("origin %s received nothing", o.id)
+	received = fmt.Sprintf("origin %s received nothing", o.id)
+	if len(o.received) > 0 {
+		received = fmt.Sprintf("origin %s received: %s", o.id, strings.Join(o.received, ", "))
 	}
-	return fmt.Sprintf("origin %s received: %s", o.id, strings.Join(got, ", "))
+	return append([]string(nil), o.problems...), received
 }

@@ -56,7 +56,11 @@ func watch(ctx context.Context, opt Options, p *plan, junit *os.File) error {
 		if keep == nil {
 			continue
 		}
-		fmt.Fprintf(opt.Stdout, "\n--- %s changed, %s\n", what, time.Now().Format("15:04:05"))
+		marker := opt.Stdout
+		if opt.JSON {
+			marker = opt.Stderr // stdout holds one JSON object per run
+		}
+		fmt.Fprintf(marker, "\n--- %s changed, %s\n", what, time.Now().Format("15:04:05"))
 		last = runOnce(ctx, opt, np, junit, keep)
 	}
 }
