@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -552,5 +553,21 @@ func TestExamplesPassHookfrontTest(t *testing.T) {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 			}
 		})
+	}
+}
+
+// TestTestHookCasesAreIsolated runs cases of a hook that counts its calls in module scope and
+// in a global: each case sees a first call, in parallel as in sequence.
+func TestTestHookCasesAreIsolated(t *testing.T) {
+	var cases strings.Builder
+	for i := range 8 {
+		fmt.Fprintf(&cases, "- {name: call %d, hook: viewer-request.js, expect: {result: {body: '1,1'}}}\n", i)
+	}
+	dir := filepath.Dir(testProject(t, map[string]string{
+		"viewer-request.js": "let n = 0;\nexports.handler = async () => {\n  n++; globalThis.g = (globalThis.g || 0) + 1;\n  return { status: '200', body: n + ',' + globalThis.g };\n};\n",
+		"count.test.yaml":   cases.String(),
+	}))
+	if out, errOut, code := runIn(t, "test", "--hooks", dir); code != 0 || !strings.Contains(out, "8 passed, 0 failed") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 }
