@@ -230,6 +230,9 @@ func loadHookCase(n *yaml.Node, _ *suite) (caseRunner, string, error) {
 			at("trigger", "%q is not a trigger (%s)", c.Trigger, strings.Join(triggers, ", "))
 		}
 	}
+	if c.Timeout.Set && c.Timeout.Duration <= 0 {
+		at("timeout", "a timeout must be positive (write 500ms, 2s)")
+	}
 	if c.Expect.Result.Kind != 0 && c.Expect.Error != nil {
 		at("expect", "expect a result or an error, not both")
 	}

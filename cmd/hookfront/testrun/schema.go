@@ -2,8 +2,8 @@ package testrun
 
 import (
 	"fmt"
-	"time"
 
+	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -14,14 +14,14 @@ import (
 
 // hookCase runs one hook once on an event.
 type hookCase struct {
-	Name    string     `yaml:"name"`
-	Hook    string     `yaml:"hook"`    // relative to the hooks folder
-	Handler string     `yaml:"handler"` // default "handler"
-	Trigger string     `yaml:"trigger"` // default: what the config binds the file to
-	Timeout duration   `yaml:"timeout"` // default: hook_timeouts for the trigger
-	Event   yaml.Node  `yaml:"event"`   // a whole event, or the short form {request, response, config}
-	Context yaml.Node  `yaml:"context"` // fields laid over the context object
-	Expect  hookExpect `yaml:"expect"`
+	Name    string          `yaml:"name"`
+	Hook    string          `yaml:"hook"`    // relative to the hooks folder
+	Handler string          `yaml:"handler"` // default "handler"
+	Trigger string          `yaml:"trigger"` // default: what the config binds the file to
+	Timeout config.Duration `yaml:"timeout"` // default: hook_timeouts for the trigger
+	Event   yaml.Node       `yaml:"event"`   // a whole event, or the short form {request, response, config}
+	Context yaml.Node       `yaml:"context"` // fields laid over the context object
+	Expect  hookExpect      `yaml:"expect"`
 }
 
 // hookExpect is what a hook case checks.
@@ -151,23 +151,6 @@ type requestExpect struct {
 
 // absent, as a header's expected value, means the header must not be there.
 const absent = "absent"
-
-// duration is a time limit written 500ms, 2s or a number of seconds.
-type duration struct{ time.Duration }
-
-// UnmarshalYAML parses the duration.
-func (d *duration) UnmarshalYAML(n *yaml.Node) error {
-	var secs float64
-	if err := n.Decode(&secs); err == nil {
-		d.Duration = time.Duration(secs * float64(time.Second))
-	} else if d.Duration, err = time.ParseDuration(n.Value); err != nil {
-		return lineErr(n, "%q is not a duration (write 500ms, 2s)", n.Value)
-	}
-	if d.Duration <= 0 {
-		return lineErr(n, "a timeout must be positive")
-	}
-	return nil
-}
 
 // lineErr is a decoding error yaml reports with the others, on n's line.
 func lineErr(n *yaml.Node, format string, args ...any) error {
