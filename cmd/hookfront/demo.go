@@ -167,6 +167,8 @@ Try:
   curl -i -X POST %[1]s/api/items  # writes pass through, never cached
   curl -i -X DELETE %[1]s/hello    # a method the behavior does not allow: 403
 
+Its tests, with scripted origins:  hookfront test --config %[2]s/hookfront.yaml
+
 Stop with Ctrl-C.
 `, base, dir, primary, secondary, where)
 }

@@ -28,8 +28,8 @@ func TestImportExampleEndToEnd(t *testing.T) {
 	}
 	cfg := filepath.Join(dir, "hookfront.yaml")
 	out, errOut, code := runInProcess(t, "import", filepath.Join(dir, "distribution.json"), "-o", cfg,
-		"--policies", filepath.Join(dir, "policies.json"), "--origin", "web-bucket=http://127.0.0.1:9101",
-		"--origin", "api-east=http://127.0.0.1:9102", "--origin", "api-west=http://127.0.0.1:9103", "--function", "api-auth=api-auth.js")
+		"--policies", filepath.Join(dir, "policies.json"), "--origin", "web-bucket=http://localhost:9101",
+		"--origin", "api-east=http://localhost:9102", "--origin", "api-west=http://localhost:9103", "--function", "api-auth=api-auth.js")
 	if code != 0 {
 		t.Fatalf("import: exit %d\n%s", code, errOut)
 	}
@@ -53,7 +53,8 @@ func TestImportExampleEndToEnd(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(dir, "hooks", "api-auth.js")); !strings.Contains(string(got), "X-Shop-User") {
 		t.Error("a hook file given with --function was overwritten")
 	}
-	// The result passes validate (the binary), strict included: every behavior has policies.
+	// The result passes validate (the binary), strict included: every behavior has policies (and
+	// the origins are host names: an IP-address origin is one CloudFront would refuse).
 	if out, errOut, code := runBinary(t, "validate", "--strict", "--config", cfg); code != 0 || !strings.Contains(out, "OK") {
 		t.Errorf("validate --strict of the import: exit %d %q\n%s", code, out, errOut)
 	}

@@ -25,6 +25,8 @@ Usage:
   hookfront validate (--config FILE | --hooks DIR) [--strict]
   hookfront import FILE.json [-o hookfront.yaml] [--origin ID=URL]... [--function NAME-or-ARN=FILE]... [--hooks-dir DIR] [--policies FILE]...
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s]
+  hookfront test [--config FILE | --hooks DIR] [PATH...] [--run REGEX] [--junit FILE] [--json] [--watch]
+  hookfront event TRIGGER [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT]
   hookfront demo [--listen ADDR] [--dir DIR] [--admin ADDR|off] [--no-cache]
   hookfront invalidate [--admin ADDR] [--token T] PATH...
   hookfront version
@@ -67,6 +69,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = importCmd(args[1:], stdout, stderr)
 	case "invalidate":
 		err = invalidateCmd(ctx, args[1:], stdout, stderr)
+	case "event":
+		err = eventCmd(ctx, args[1:], stdout, stderr)
+	case "test":
+		err = testCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "hookfront", version)
 	case "help", "-h", "--help":

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
+	"github.com/hookfront/hookfront/cmd/hookfront/deploylimits"
 	"github.com/hookfront/hookfront/hooks"
 	"github.com/hookfront/hookfront/jsruntime"
 )
@@ -20,15 +21,16 @@ import (
 // errReported means the problems were printed already; the exit code is 1.
 var errReported = errors.New("the config has problems")
 
-// findings are what validate prints: problems fail it, warnings do not.
-type findings struct{ problems, warnings []string }
+// findings are what validate prints: problems fail it, warnings do not; what CloudFront would
+// refuse to deploy is a warning, or a problem with --strict.
+type findings struct{ problems, warnings, deploy []string }
 
 func validateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (YAML or JSON)")
 	hooksDir := fs.String("hooks", "", "hooks folder of `serve --hooks DIR` (files named after a trigger bind to it)")
-	strict := fs.Bool("strict", false, "also warn where the edge would behave differently from CloudFront; any warning fails")
+	strict := fs.Bool("strict", false, "also warn where the edge would behave differently from CloudFront, and make what CloudFront would refuse to deploy an error; any warning fails")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,6 +49,14 @@ func validateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if err != nil {
 		return err
+	}
+	for _, d := range f.deploy {
+		d = "CloudFront would refuse this: " + d
+		if *strict {
+			f.problems = append(f.problems, d)
+		} else {
+			f.warnings = append(f.warnings, d)
+		}
 	}
 	for _, p := range f.problems {
 		fmt.Fprintln(stderr, "error:", p)
@@ -94,9 +104,12 @@ func validateConfig(ctx context.Context, path string, strict bool, f *findings) 
 	}
 	dir := cfg.Resolve(cfg.HooksDir)
 	if st, err := os.Stat(dir); cfg.HooksDir == "" || err != nil || !st.IsDir() {
+		deployLimits(cfg, "", jsruntime.Source{}, nil, f)
 		return cfg.Describe(), nil // no hooks, or a folder the config problems name already
 	}
-	checkHooks(ctx, dir, newHooks(cfg, quietLog(), nil), f)
+	src := checkHooks(ctx, dir, newHooks(cfg, quietLog(), nil), f)
+	bindings, _ := cfg.Hooks()(src)
+	deployLimits(cfg, dir, src, bindings, f)
 	return cfg.Describe(), nil
 }
 
@@ -112,6 +125,7 @@ func validateHooksDir(ctx context.Context, dir string, f *findings) (string, err
 		f.warnings = append(f.warnings, fmt.Sprintf("%s: binds no trigger; did you mean %s?", filepath.Join(dir, n.file), n.suggestion))
 	}
 	bindings, _ := bind(src) // an error is among the problems already
+	deployLimits(nil, dir, src, bindings, f)
 	var bound []string
 	for _, b := range bindings["*"] {
 		bound = append(bound, b.File)
@@ -151,4 +165,11 @@ func hookPath(dir string, err error) string {
 		return c.Error()
 	}
 	return err.Error()
+}
+
+// deployLimits adds what CloudFront would refuse to deploy.
+func deployLimits(cfg *config.Config, dir string, src jsruntime.Source, bindings hooks.Bindings, f *findings) {
+	for _, d := range deploylimits.Check(cfg, dir, src, bindings) {
+		f.deploy = append(f.deploy, d.String())
+	}
 }

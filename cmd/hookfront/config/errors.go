@@ -98,8 +98,8 @@ func (c *checker) line(path string) int {
 
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
-// lineProblem reads one of yaml's "line N: message" texts into a Problem.
-func lineProblem(file, msg string) Problem {
+// LineProblem reads one of yaml's "line N: message" texts into a Problem.
+func LineProblem(file, msg string) Problem {
 	p := Problem{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
 	if g := yamlLine.FindStringSubmatch(msg); g != nil {
 		p.Line, _ = strconv.Atoi(g[1])
@@ -112,13 +112,13 @@ func lineProblem(file, msg string) Problem {
 func typeProblems(file string, te *yaml.TypeError) Errors {
 	var out Errors
 	for _, m := range te.Errors {
-		p := lineProblem(file, m)
+		p := LineProblem(file, m)
 		// "field x not found in type config.Origin": say it in the config's words, with the
 		// field meant when it is a typo of one that is valid at that place.
 		if f, ok := strings.CutPrefix(p.Msg, "field "); ok {
 			if name, typ, ok := strings.Cut(f, " not found in type "); ok {
 				if known := fieldsByType()[typ]; known != nil {
-					p.Msg = unknownField(name, known)
+					p.Msg = UnknownField(name, known)
 				}
 			}
 		}
@@ -128,9 +128,9 @@ func typeProblems(file string, te *yaml.TypeError) Errors {
 	return out
 }
 
-// syntaxProblem is a YAML syntax error, on the line at fault.
-func syntaxProblem(file string, data []byte, err error) Problem {
-	p := lineProblem(file, err.Error())
+// SyntaxProblem is a YAML syntax error, on the line at fault.
+func SyntaxProblem(file string, data []byte, err error) Problem {
+	p := LineProblem(file, err.Error())
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	if l := faultLine(lines, p.Msg); l > 0 {
 		p.Line = l
@@ -160,7 +160,7 @@ func faultLine(lines [][]byte, msg string) int {
 		if err == nil {
 			return false, ""
 		}
-		return true, lineProblem("", err.Error()).Msg
+		return true, LineProblem("", err.Error()).Msg
 	}
 	for l := 1; l <= len(lines); l++ {
 		if failed, m := fails(l); !failed || m != msg {

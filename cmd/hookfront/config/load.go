@@ -40,6 +40,7 @@ type Config struct {
 	Dir        string    // its folder: relative paths in the file are relative to it
 	Warnings   []Problem // things that are allowed but probably not meant
 	Parity     []Problem // where the edge would behave differently from CloudFront (validate --strict)
+	root       *yaml.Node
 }
 
 // Load reads and validates the config at path. A config with any error is refused: the returned
@@ -78,19 +79,19 @@ func Inspect(path string) (*Config, Errors, error) {
 func parse(path string, data []byte) (*Config, Errors) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Errors{syntaxProblem(path, data, err)}
+		return nil, Errors{SyntaxProblem(path, data, err)}
 	}
 	if len(root.Content) == 0 {
 		return nil, Errors{{File: path, Msg: "the config is empty"}}
 	}
-	c := &Config{Path: path, Dir: filepath.Dir(path)}
+	c := &Config{Path: path, Dir: filepath.Dir(path), root: &root}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var errs Errors
 	if err := dec.Decode(&c.File); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) { // a duplicate key: decoding stopped there
-			return nil, Errors{lineProblem(path, err.Error())}
+			return nil, Errors{LineProblem(path, err.Error())}
 		}
 		errs = typeProblems(path, te)
 	}

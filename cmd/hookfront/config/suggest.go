@@ -55,9 +55,9 @@ func editDistance(a, b string) int {
 	return prev[len(t)]
 }
 
-// unknownField says that name is not one of the fields known at its place, with the one it
+// UnknownField says that name is not one of the fields known at its place, with the one it
 // probably meant, or else the list.
-func unknownField(name string, known []string) string {
+func UnknownField(name string, known []string) string {
 	if s, ok := Nearest(name, known); ok {
 		return fmt.Sprintf("unknown field %q (did you mean %q?)", name, s)
 	}

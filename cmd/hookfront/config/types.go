@@ -142,7 +142,7 @@ func (h *HookBinding) UnmarshalYAML(n *yaml.Node) error {
 	var unknown []string
 	for i := 0; n.Kind == yaml.MappingNode && i < len(n.Content); i += 2 {
 		if k := n.Content[i]; k.Value != "file" && k.Value != "handler" {
-			unknown = append(unknown, fmt.Sprintf("line %d: %s", k.Line, unknownField(k.Value, []string{"file", "handler"})))
+			unknown = append(unknown, fmt.Sprintf("line %d: %s", k.Line, UnknownField(k.Value, []string{"file", "handler"})))
 		}
 	}
 	if len(unknown) > 0 {
