@@ -195,7 +195,8 @@ func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bin
 }
 
 // Check compiles and checks each bound hook of src on its own, loading nothing, and returns
-// every problem (each may be a *jsruntime.LoadError listing several). A load checks exports and
+// every problem (each may be a *jsruntime.LoadError listing several), CloudFront Functions and key
+// value stores included. A load checks exports and
 // requires only once every hook compiled; here one broken hook cannot hide another's missing
 // export or failing require, so that validate reports them all in one run.
 func (r *Registry) Check(ctx context.Context, src jsruntime.Source) []error {
@@ -222,5 +223,21 @@ func (r *Registry) Check(ctx context.Context, src jsruntime.Source) []error {
 			problems = append(problems, err)
 		}
 	}
-	return problems
+	// CloudFront Functions and their key value stores, each on its own as well.
+	if err := bindings.checkFunctions(); err != nil {
+		problems = append(problems, err)
+	}
+	stores, err := readStores(r.opt.KeyValueStores)
+	if err != nil {
+		return append(problems, err)
+	}
+	fns := loadFunctions(ctx, src, bindings, stores, functions.Options{Budget: r.opt.Timeouts.Function, Log: r.opt.Log, Runtime: r.opt.Runtime})
+	for _, b := range bindings {
+		for _, bind := range b {
+			if bind.fn != nil {
+				bind.fn.Close()
+			}
+		}
+	}
+	return append(problems, fns...)
 }
