@@ -171,10 +171,14 @@ func mayFailover(g *Group, vr *viewerRequest, err error, status int) (ok bool, w
 	}
 	wf := g.WriteFailover
 	if !wf.applies(vr.method) {
-		if wouldGET {
+		switch {
+		case !wouldGET:
+			return false, ""
+		case wf == nil:
 			return false, vr.method + " does not fail over without write_failover"
+		default:
+			return false, vr.method + " is not in write_failover.methods"
 		}
-		return false, ""
 	}
 	ok, why = wf.decide(vr, err, status)
 	if !ok && !wouldGET {
