@@ -3,6 +3,7 @@ package edge
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // patternChars are the characters CloudFront allows in a path pattern (besides letters and digits).
@@ -36,23 +37,31 @@ func ParsePattern(s string) (Pattern, error) {
 // String returns the pattern as written (with the leading slash added).
 func (p Pattern) String() string { return p.glob }
 
-// Match reports whether path matches. It runs in O(len(pattern)·len(path)) at worst, with no
-// allocation: the classic wildcard walk that backtracks only to the last star.
+// Match reports whether path matches. "?" is one character (a UTF-8 sequence; a byte that is
+// not valid UTF-8 counts as one). It runs in O(len(pattern)·len(path)) at worst, with no
+// allocation: the classic wildcard walk that backtracks only to the last star. A star in the
+// pattern is a wildcard before anything else, even where the path holds a literal "*": comparing
+// it as a literal first would lose the backtracking point (issue 9: "/api/*x/admin" escaped
+// "/api/*/admin").
 func (p Pattern) Match(path string) bool {
 	g := p.glob
 	gi, pi := 0, 0
 	star, mark := -1, 0
 	for pi < len(path) {
 		switch {
-		case gi < len(g) && (g[gi] == '?' || g[gi] == path[pi]):
-			gi++
-			pi++
 		case gi < len(g) && g[gi] == '*':
 			star, mark = gi, pi
 			gi++
+		case gi < len(g) && g[gi] == '?':
+			gi++
+			pi += runeLen(path[pi:])
+		case gi < len(g) && g[gi] == path[pi]: // patterns are ASCII: a byte is a character
+			gi++
+			pi++
 		case star >= 0:
+			// The star takes one more character; backtracking stays on character boundaries.
 			gi = star + 1
-			mark++
+			mark += runeLen(path[mark:])
 			pi = mark
 		default:
 			return false
@@ -62,4 +71,13 @@ func (p Pattern) Match(path string) bool {
 		gi++
 	}
 	return gi == len(g)
+}
+
+// runeLen is the length of the character s starts with.
+func runeLen(s string) int {
+	if s[0] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(s)
+	return n
 }
