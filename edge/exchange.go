@@ -23,7 +23,8 @@ type exchange struct {
 	b     *Behavior
 	hooks HookSet // nil when no hook set is loaded
 
-	member   int // index of the group member that gave the final answer
+	flight   *call // the collapsed request this one leads, until its response is stored or not
+	member   int   // index of the group member that gave the final answer
 	attempts []attemptLog
 	status   int
 	xcache   string

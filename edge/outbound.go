@@ -28,6 +28,11 @@ type viewerRequest struct {
 	buffered []byte // the whole body, kept so that each origin attempt can send it (write failover)
 	ip       string
 	ev       *event.Request // built on first use by a hook
+	// ae is the viewer's Accept-Encoding as CloudFront normalises it; when aeNormal, the origin
+	// gets that instead of what the viewer sent (a cacheable request).
+	ae       string
+	aeNormal bool
+	timeout  *timedBody // on the viewer's body, when it has one and a timeout is set
 }
 
 func newViewerRequest(r *http.Request) *viewerRequest {
@@ -183,6 +188,9 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 	header["X-Hookfront-Request-Id"] = []string{tx.id}
 	for k, v := range custom {
 		header[k] = v
+	}
+	if vr.aeNormal {
+		header["Accept-Encoding"] = aeToOrigin[vr.ae]
 	}
 	if stale != nil {
 		// Revalidate our copy: these validators replace any the viewer sent.
