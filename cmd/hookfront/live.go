@@ -47,7 +47,8 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger) (*live
 		return nil, err
 	}
 	d.Hooks = hookSource(reg)
-	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject)})
+	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: int64(cfg.Cache.MaxSize), MaxObjectBytes: int64(cfg.Cache.MaxObject),
+		ReadBodyTimeout: cfg.Server.ReadBodyTimeout.Duration, MaxHeaderBytes: int(cfg.Server.MaxHeaderBytes)})
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
+	"github.com/hookfront/hookfront/edge"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -119,8 +120,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		Handler:           lv.srv,
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout.Duration,
 		IdleTimeout:       cfg.Server.IdleTimeout.Duration,
-		MaxHeaderBytes:    int(cfg.Server.MaxHeaderBytes),
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// The edge enforces server.max_header_bytes itself, with its own 431 page and a log line;
+		// net/http only stops heads far larger.
+		MaxHeaderBytes: edge.NetHTTPMaxHeaderBytes(int(cfg.Server.MaxHeaderBytes)),
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
