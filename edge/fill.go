@@ -15,9 +15,9 @@ type fill struct {
 	buf      []byte
 	reserved int64 // bytes of the fill budget held; buf's capacity
 	done     bool
-	// store takes the whole body; drop is told why there is none.
-	store func(body []byte)
-	drop  func(why dropReason)
+	// end is called once: with the whole body, or with why there is none.
+	end  func(body []byte, why dropReason)
+	note string // for the access log, when the copy was dropped for a reason worth telling
 }
 
 type dropReason int
@@ -33,8 +33,8 @@ const (
 // to its exact size.
 const fillStart = 32 << 10
 
-func newFill(rc io.ReadCloser, declared int64, c *Cache, store func([]byte), drop func(dropReason)) *fill {
-	f := &fill{rc: rc, c: c, store: store, drop: drop}
+func newFill(rc io.ReadCloser, declared int64, c *Cache, end func(body []byte, why dropReason)) *fill {
+	f := &fill{rc: rc, c: c, end: end}
 	n := int64(fillStart)
 	if declared >= 0 {
 		n = min(declared, n)
@@ -108,14 +108,19 @@ func (f *fill) finish(why dropReason) {
 	body := f.buf
 	f.buf = nil
 	defer f.c.reserveFill(-f.reserved)
-	if why != whole {
-		f.drop(why)
+	switch why {
+	case whole:
+		if cap(body) != len(body) { // what is stored holds no spare capacity
+			body = append(make([]byte, 0, len(body)), body...)
+		}
+		f.end(body, whole)
 		return
+	case dropTooLarge:
+		f.note = "too large to cache"
+	case dropBudget:
+		f.note = "not cached: the memory for bodies being filled is in use"
 	}
-	if cap(body) != len(body) { // what is stored holds no spare capacity
-		body = append(make([]byte, 0, len(body)), body...)
-	}
-	f.store(body)
+	f.end(nil, why)
 }
 
 // reserveFill takes n bytes of the fill budget (gives them back when n < 0); false when they

@@ -30,7 +30,7 @@ type viewerRequest struct {
 	ev       *event.Request // built on first use by a hook
 	// ae is the viewer's Accept-Encoding as CloudFront normalises it; when aeNormal, the origin
 	// gets that instead of what the viewer sent (a cacheable request).
-	ae       string
+	ae       acceptEncoding
 	aeNormal bool
 	timeout  *timedBody // on the viewer's body, when it has one and a timeout is set
 }

@@ -48,24 +48,38 @@ func (p Pattern) Match(path string) bool {
 	gi, pi := 0, 0
 	star, mark := -1, 0
 	for pi < len(path) {
-		switch {
-		case gi < len(g) && g[gi] == '*':
-			star, mark = gi, pi
-			gi++
-		case gi < len(g) && g[gi] == '?':
-			gi++
-			pi += runeLen(path[pi:])
-		case gi < len(g) && g[gi] == path[pi]: // patterns are ASCII: a byte is a character
-			gi++
-			pi++
-		case star >= 0:
-			// The star takes one more character; backtracking stays on character boundaries.
-			gi = star + 1
-			mark += runeLen(path[mark:])
-			pi = mark
-		default:
+		if gi < len(g) {
+			switch c := g[gi]; {
+			case c == '*':
+				for gi < len(g) && g[gi] == '*' {
+					gi++
+				}
+				if gi == len(g) { // a trailing star takes the rest, whatever it is
+					return true
+				}
+				star, mark = gi-1, pi
+				continue
+			case c == '?':
+				gi++
+				pi += runeLen(path[pi:])
+				continue
+			case c == path[pi]: // patterns are ASCII: a byte is a character
+				gi++
+				pi++
+				continue
+			}
+		}
+		if star < 0 {
 			return false
 		}
+		// The star takes one more character; backtracking stays on character boundaries.
+		gi = star + 1
+		if path[mark] < utf8.RuneSelf {
+			mark++
+		} else {
+			mark += multiByteLen(path[mark:])
+		}
+		pi = mark
 	}
 	for gi < len(g) && g[gi] == '*' {
 		gi++
@@ -73,11 +87,16 @@ func (p Pattern) Match(path string) bool {
 	return gi == len(g)
 }
 
-// runeLen is the length of the character s starts with.
+// runeLen is the length of the character s starts with; small enough to be inlined, since it
+// runs for every step back of a star.
 func runeLen(s string) int {
 	if s[0] < utf8.RuneSelf {
 		return 1
 	}
+	return multiByteLen(s)
+}
+
+func multiByteLen(s string) int {
 	_, n := utf8.DecodeRuneInString(s)
 	return n
 }

@@ -351,16 +351,12 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 	if c != nil {
 		c.stream()
 	}
-	out.stream = newFill(res.body, res.length, s.cache, func(body []byte) {
-		s.store(plan, out.status, body, now)
-		c.release()
-	}, func(why dropReason) {
+	out.stream = newFill(res.body, res.length, s.cache, func(body []byte, why dropReason) {
 		switch why {
+		case whole:
+			s.store(plan, out.status, body, now)
 		case dropTooLarge:
 			s.markPass(key, now)
-			tx.note = "too large to cache"
-		case dropBudget:
-			tx.note = "not cached: the memory for bodies being filled is in use"
 		}
 		c.release()
 	})

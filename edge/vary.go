@@ -7,22 +7,27 @@ import (
 	"time"
 )
 
-// The normalised Accept-Encoding values, as CloudFront forms them for its cache key and origin
-// request: only gzip and br count ("" when the viewer accepts neither).
+// acceptEncoding is a viewer's Accept-Encoding normalised as CloudFront does for its cache key
+// and origin request: only gzip and br count.
+type acceptEncoding uint8
+
 const (
-	aeNone = ""
-	aeGzip = "gzip"
-	aeBr   = "br"
-	aeBoth = "br,gzip"
+	aeNone acceptEncoding = iota // neither
+	aeGzip
+	aeBr
+	aeBoth
 )
+
+// String is the normalised header value ("" for aeNone).
+func (a acceptEncoding) String() string { return [...]string{"", "gzip", "br", "br,gzip"}[a] }
 
 // aeToOrigin is the Accept-Encoding sent to the origin for each normalised value (CloudFront
 // asks for identity when the viewer accepts neither); made once, net/http only reads them.
-var aeToOrigin = map[string][]string{aeNone: {"identity"}, aeGzip: {aeGzip}, aeBr: {aeBr}, aeBoth: {aeBoth}}
+var aeToOrigin = [...][]string{aeNone: {"identity"}, aeGzip: {"gzip"}, aeBr: {"br"}, aeBoth: {"br,gzip"}}
 
 // normAcceptEncoding normalises a viewer's Accept-Encoding. A coding with q=0 is refused, so
 // it does not count. It runs on every cacheable request, so it does not allocate.
-func normAcceptEncoding(h http.Header) string {
+func normAcceptEncoding(h http.Header) acceptEncoding {
 	gzip, br := false, false
 	for _, line := range h["Accept-Encoding"] {
 		for line != "" {
@@ -66,14 +71,20 @@ func refusedByQ(params string) bool {
 	return false
 }
 
-// aeAccepts reports whether every coding of a Content-Encoding is in the normalised value ae.
-func aeAccepts(ae, contentEncoding string) bool {
+// accepts reports whether every coding of a Content-Encoding is one the viewer accepts.
+func (a acceptEncoding) accepts(contentEncoding string) bool {
 	for _, c := range strings.Split(contentEncoding, ",") {
-		c = strings.ToLower(strings.TrimSpace(c))
-		if c == "" || c == "identity" {
-			continue
-		}
-		if (c != aeGzip && c != aeBr) || !strings.Contains(ae, c) {
+		switch c = strings.ToLower(strings.TrimSpace(c)); c {
+		case "", "identity":
+		case "gzip":
+			if a != aeGzip && a != aeBoth {
+				return false
+			}
+		case "br":
+			if a != aeBr && a != aeBoth {
+				return false
+			}
+		default:
 			return false
 		}
 	}
@@ -81,12 +92,12 @@ func aeAccepts(ae, contentEncoding string) bool {
 }
 
 // variantKey is where the response for key is stored when it varies on Accept-Encoding.
-func variantKey(key, ae string) string { return key + "\x00ae=" + ae }
+func variantKey(key string, ae acceptEncoding) string { return key + "\x00ae=" + ae.String() }
 
 // lookup finds the entry for a request: under key, or, when the responses for key vary on
 // Accept-Encoding, under the variant for the viewer's normalised Accept-Encoding ae. It returns
 // the key it used.
-func (s *Server) lookup(key, ae string) (string, *Entry, bool) {
+func (s *Server) lookup(key string, ae acceptEncoding) (string, *Entry, bool) {
 	e, ok := s.cache.Get(key)
 	if ok && e.varyAE {
 		key = variantKey(key, ae)
@@ -119,7 +130,7 @@ type storePlan struct {
 //     outside it is not stored). Vary on a header in cache.key.headers is covered by the key.
 //     Vary on any other header is not stored: hookfront forwards every viewer header, so the
 //     response may differ for viewers the key does not tell apart.
-func planStore(policy *CacheKeyPolicy, base, key, ae string, h http.Header, ttl time.Duration) (p storePlan, why string) {
+func planStore(policy *CacheKeyPolicy, base, key string, ae acceptEncoding, h http.Header, ttl time.Duration) (p storePlan, why string) {
 	if key == "" || ttl <= 0 {
 		return storePlan{}, ""
 	}
@@ -142,7 +153,7 @@ func planStore(policy *CacheKeyPolicy, base, key, ae string, h http.Header, ttl 
 		}
 	}
 	if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-		if !aeAccepts(ae, ce) {
+		if !ae.accepts(ce) {
 			return storePlan{}, fmt.Sprintf("its Content-Encoding %s is not one the viewer accepts", ce)
 		}
 		varies = true

@@ -206,7 +206,7 @@ func TestNormAcceptEncoding(t *testing.T) {
 		if in != "" {
 			h.Set("Accept-Encoding", in)
 		}
-		if got := normAcceptEncoding(h); got != want {
+		if got := normAcceptEncoding(h).String(); got != want {
 			t.Errorf("%q → %q, want %q", in, got, want)
 		}
 	}

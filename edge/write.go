@@ -69,6 +69,9 @@ func (s *Server) write(w http.ResponseWriter, tx *exchange, resp *response) {
 	}
 	flush := resp.declared < 0 || h.Get("Content-Type") == "text/event-stream"
 	n, originSide, err := copyBody(w, resp.stream, flush)
+	if f, ok := resp.stream.(*fill); ok && f.note != "" {
+		tx.note = f.note
+	}
 	if err != nil {
 		if originSide {
 			tx.note = truncated(n, resp.declared, err)
