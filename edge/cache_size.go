@@ -3,6 +3,7 @@ package edge
 import (
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/hookfront/hookfront/hooks/event"
 )
@@ -18,22 +19,54 @@ func entrySize(key string, e *Entry) int64 {
 	return entryOverhead + allocSize(len(key)) + allocSize(cap(e.Body)) + headerSize(e.Header)
 }
 
-// headerSize is what a cloned http.Header holds: its map, the one []string backing that
-// Header.Clone makes for all values, and the value strings (the names are mostly the
-// canonical ones net/http shares between requests, but are counted too).
+// headerSize is what a stored header (compactHeader) holds: its map, the one []string for all
+// values and the one string holding their bytes (the names are mostly the canonical ones
+// net/http shares between requests, but are counted too).
 func headerSize(h http.Header) int64 {
 	if h == nil {
 		return 0
 	}
-	n, values := mapSize(len(h), 16+24), 0
+	n, values, bytes := mapSize(len(h), 16+24), 0, 0
 	for k, vs := range h {
 		n += allocSize(len(k))
 		values += len(vs)
 		for _, v := range vs {
-			n += allocSize(len(v))
+			bytes += len(v)
 		}
 	}
-	return n + allocSize(values*16)
+	return n + allocSize(values*16) + allocSize(bytes)
+}
+
+// compactHeader copies h for the cache in three allocations — the map, one []string for all
+// values, one string for all their bytes — instead of one more per value: a full cache of small
+// objects holds millions of headers, and each object is memory and work for the collector.
+func compactHeader(h http.Header) http.Header {
+	values, size := 0, 0
+	for _, vs := range h {
+		values += len(vs)
+		for _, v := range vs {
+			size += len(v)
+		}
+	}
+	out := make(http.Header, len(h))
+	all := make([]string, values)
+	var b strings.Builder
+	b.Grow(size)
+	i := 0
+	for k, vs := range h {
+		out[k] = all[i : i+len(vs) : i+len(vs)]
+		for _, v := range vs {
+			b.WriteString(v)
+			all[i] = v // for its length, until it points into the one string below
+			i++
+		}
+	}
+	s, off := b.String(), 0
+	for j, v := range all {
+		all[j] = s[off : off+len(v)]
+		off += len(v)
+	}
+	return out
 }
 
 // eventHeadersSize is what the hooks' form of a header adds: its map and the one backing array

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -136,5 +137,17 @@ func TestEventHeadersAreCounted(t *testing.T) {
 	old.eventHeaders()
 	if c.Stats().Bytes != before {
 		t.Fatal("a replaced entry was counted")
+	}
+}
+
+func TestCompactHeaderIsAnEqualCopy(t *testing.T) {
+	h := http.Header{"A": {"1", "22"}, "B": {"333"}, "C": {""}, "D": {}}
+	c := compactHeader(h)
+	if !reflect.DeepEqual(c, h) {
+		t.Fatalf("%v, want %v", c, h)
+	}
+	c["A"] = append(c["A"], "x") // capped: appending never writes into B's values
+	if c["B"][0] != "333" || len(h["A"]) != 2 {
+		t.Fatalf("copy not independent: %v / %v", c, h)
 	}
 }

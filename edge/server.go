@@ -427,6 +427,7 @@ func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, n
 		}
 		h[k] = v
 	}
+	h = compactHeader(h)
 	ne := &Entry{Status: e.Status, Header: h, Body: e.Body, Stored: now, Expires: now.Add(tx.b.TTL.ttlFor(e.Status, h, s.errorTTL(tx, e.Status), now))}
 	if ne.Expires.After(now) {
 		s.cache.Put(key, ne)

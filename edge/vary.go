@@ -158,7 +158,7 @@ func planStore(policy *CacheKeyPolicy, base, key string, ae acceptEncoding, h ht
 		}
 		varies = true
 	}
-	p = storePlan{key: key, header: h.Clone(), ttl: ttl}
+	p = storePlan{key: key, header: compactHeader(h), ttl: ttl}
 	for name := range omit {
 		p.header.Del(name)
 	}

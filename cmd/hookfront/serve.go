@@ -95,6 +95,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return err
 	}
 	defer func() { lv.srv.Distribution().Close() }()
+	if c := lv.srv.Cache(); c != nil {
+		go tuneGC(ctx, func() int64 { return c.Stats().Bytes })
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
