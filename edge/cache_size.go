@@ -98,11 +98,23 @@ var sizeClasses = []int{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 
 	9472, 9728, 10240, 10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264,
 	28672, 32768}
 
+// smallSizes[(n+7)/8] is the size class of an allocation of n ≤ 1024 bytes, as the runtime's
+// own table: most of what an entry holds is that small, and a Put sizes several of them.
+var smallSizes [1024/8 + 1]int32
+
+func init() {
+	for i := range smallSizes {
+		smallSizes[i] = int32(sizeClasses[sort.SearchInts(sizeClasses, i*8)])
+	}
+}
+
 // allocSize is the memory an allocation of n bytes takes.
 func allocSize(n int) int64 {
 	switch {
 	case n <= 0:
 		return 0
+	case n <= 1024:
+		return int64(smallSizes[(n+7)/8])
 	case n > 32768:
 		return int64((n + 8191) &^ 8191)
 	}

@@ -151,3 +151,11 @@ func TestCompactHeaderIsAnEqualCopy(t *testing.T) {
 		t.Fatalf("copy not independent: %v / %v", c, h)
 	}
 }
+
+func TestAllocSize(t *testing.T) {
+	for n, want := range map[int]int64{0: 0, 1: 8, 8: 8, 9: 16, 17: 24, 100: 112, 1000: 1024, 1024: 1024, 1025: 1152, 32768: 32768, 32769: 40960} {
+		if got := allocSize(n); got != want {
+			t.Errorf("allocSize(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
