@@ -62,14 +62,7 @@ func TestTruncatedBodyIsLoggedAsSuch(t *testing.T) {
 	})
 	sink := newLogSink()
 	_, ts := edgeServer(t, oneOrigin(t, o.URL), Options{Logger: slog.New(sink)})
-	resp, err := http.Get(ts.URL + "/")
-	if err == nil {
-		_, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
-	}
-	if err == nil {
-		t.Fatal("the viewer got a short body as if whole")
-	}
+	expectCut(t, ts.URL+"/")
 	rec := sink.next(t)
 	if !strings.Contains(rec["note"], "truncated") || !strings.Contains(rec["note"], "500 of 1000") || !strings.Contains(rec["attempts"], "body_") {
 		t.Fatalf("access log %v", rec)
