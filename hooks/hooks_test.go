@@ -30,7 +30,8 @@ type world struct {
 	hits     [2]atomic.Int64
 	lastReq  atomic.Pointer[http.Request]
 	lastBody atomic.Pointer[string]
-	logs     *logBuffer
+	logs     *logBuffer // the registry's (console lines)
+	edgeLogs *logBuffer // the edge's (access log, hook failures)
 }
 
 func writeHook(t testing.TB, dir, name, src string) {
@@ -55,7 +56,7 @@ type setup struct {
 
 func newWorld(t testing.TB, s setup) *world {
 	t.Helper()
-	w := &world{t: t, dir: t.TempDir(), logs: &logBuffer{}}
+	w := &world{t: t, dir: t.TempDir(), logs: &logBuffer{}, edgeLogs: &logBuffer{}}
 	for name, src := range s.files {
 		writeHook(t, w.dir, name, src)
 	}
@@ -94,7 +95,7 @@ func newWorld(t testing.TB, s setup) *world {
 		Groups:    []*edge.Group{{ID: "g", Members: []*edge.Origin{a, b}, FailoverOn: map[int]bool{503: true}}},
 		Behaviors: []*edge.Behavior{{Pattern: star, Target: "g", IncludeBody: s.includeBody, AllowedMethods: s.methods}},
 	}
-	srv, err := edge.NewServer(d, edge.Options{Hooks: EdgeSource{w.reg}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := edge.NewServer(d, edge.Options{Hooks: EdgeSource{w.reg}, Logger: slog.New(slog.NewTextHandler(w.edgeLogs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
@@ -30,9 +31,20 @@ type vm struct {
 	timers       []*jsTimer
 	nextID       int64
 	watchdog     *time.Timer
-	fired        chan struct{}
+	fired        chan struct{} // the watchdog has interrupted the runtime (for the goroutine running it)
 	callback     goja.Value
 	getRemaining goja.Value
+
+	// A call runs on a worker goroutine (see Pool.Call); these carry it there and back.
+	job     Call
+	jobCtx  context.Context
+	res     any
+	err     error
+	discard bool
+	phase   atomic.Int32 // running, finished or abandoned
+	signal  chan int8    // to the caller waiting on the worker: sigExpired, then sigDone
+	overdue atomic.Bool  // the call is past its deadline: native loops of ours stop early
+	pool    *Pool
 }
 
 type jsTimer struct {
@@ -47,14 +59,17 @@ func newVM(b *Bundle) *vm {
 	rt.SetMaxCallStackSize(b.opt.MaxCallStack)
 	v := &vm{rt: rt, b: b, modules: map[string]*goja.Object{}, requires: map[string]goja.Value{},
 		natives: map[string]goja.Value{}, handlers: map[handlerKey]goja.Callable{}, util: util.New(rt),
-		fired: make(chan struct{}, 1)}
+		fired: make(chan struct{}, 1), signal: make(chan int8, 2)}
 	v.watchdog = time.AfterFunc(time.Hour, func() {
+		v.overdue.Store(true)
 		rt.Interrupt(ErrTimeout)
+		v.signal <- sigExpired
 		v.fired <- struct{}{}
 	})
 	v.watchdog.Stop()
 	stringify, _ := goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("stringify"))
 	v.stringify = stringify
+	v.interruptibleFill()
 
 	// Globals a Node.js Lambda function may rely on; there is deliberately no process, no
 	// environment, no filesystem and no network.
