@@ -277,7 +277,7 @@ func (v *vm) thrown(val goja.Value) error {
 			return se
 		}
 	}
-	se.Message = v.inspect(val)
+	se.Message = v.thrownText(val)
 	return se
 }
 

@@ -291,7 +291,7 @@ func TestConsoleIsTagged(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{`text="hello world {\"a\":1}"`, "hook=log.js request_id=r9", `level=ERROR msg=console text="{\"x\":2}"`} {
+	for _, want := range []string{`text="hello world { a: 1 }"`, "hook=log.js request_id=r9", `level=ERROR msg=console text="{ x: 2 }"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("console output lacks %q:\n%s", want, out)
 		}
