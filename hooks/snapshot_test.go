@@ -31,7 +31,7 @@ func TestSymlinksOutsideTheFolderAreSkipped(t *testing.T) {
 		bind: map[event.Trigger]string{event.ViewerRequest: "h.js"}})
 	must(t, os.Symlink(filepath.Join(outside, "secret.json"), filepath.Join(w.dir, "link.json")))
 	must(t, os.Symlink(filepath.Join(outside, "dir"), filepath.Join(w.dir, "linkdir")))
-	must(t, os.Symlink("inside.json", filepath.Join(w.dir, "inlink.json")))                        // stays inside: kept
+	must(t, os.Symlink("inside.json", filepath.Join(w.dir, "inlink.json")))                         // stays inside: kept
 	must(t, os.Symlink(filepath.Join("..", "inside.json"), filepath.Join(w.dir, "sub", "up.json"))) // kept
 	var logs logBuffer
 	f := NewFolder(w.dir, slog.New(slog.NewTextHandler(&logs, nil)))
@@ -64,7 +64,6 @@ func TestSymlinksOutsideTheFolderAreSkipped(t *testing.T) {
 		t.Fatalf("the previous generation stopped serving: %q", r.body)
 	}
 }
-
 
 func TestUnchangedFilesAreNotReadAgain(t *testing.T) {
 	dir := t.TempDir()

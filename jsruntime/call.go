@@ -298,7 +298,7 @@ func (v *vm) userFrame(stack []goja.StackFrame) (file string, line, col int, ok 
 func (v *vm) userPos(file string, line, col int) (string, int, int) {
 	file = strings.TrimPrefix(file, "/")
 	switch {
-	case v.b.mapped[file]:
+	case v.b.mapped(file):
 		col++
 	case line == 1:
 		col -= len(wrapPrefix)

@@ -239,7 +239,7 @@ func TestModulesAndSandbox(t *testing.T) {
 		t.Errorf("qs.parse = %v", q)
 	}
 	for entry, want := range map[string]string{
-		"fs.js": "Cannot find module 'fs': not available in hookfront hooks", "cp.js": "Cannot find module 'node:child_process'",
+		"fs.js": "Cannot find module 'fs': fs is a Node.js built-in module that hookfront hooks do not have", "cp.js": "Cannot find module 'node:child_process'",
 		"escape.js": "no such file in the hooks folder",
 	} {
 		if _, err := call(t, p, entry, nil, time.Second); err == nil || !strings.Contains(err.Error(), want) {
