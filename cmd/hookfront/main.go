@@ -23,7 +23,7 @@ Usage:
   hookfront serve --config FILE [--listen ADDR]
   hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504]
   hookfront validate --config FILE
-  hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s]
+  hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s] [--strict]
   hookfront demo [--listen ADDR]
   hookfront version
 
