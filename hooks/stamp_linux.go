@@ -1,14 +1,5 @@
 package hooks
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
-func sysStat(fi os.FileInfo) (ctime int64, dev, ino uint64, ok bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0, 0, 0, false
-	}
-	return st.Ctim.Nano(), uint64(st.Dev), st.Ino, true
-}
+func ctimeOf(st *syscall.Stat_t) int64 { return st.Ctim.Nano() }

@@ -21,9 +21,8 @@ type Source struct{ Files map[string][]byte }
 // require are compiled on first require, so that a folder with node_modules does not compile
 // every file of every package at each reload.
 type Bundle struct {
-	files   map[string][]byte // by "/"-rooted path: every file require may load
-	entries []string
-	opt     Options
+	files map[string][]byte // by "/"-rooted path: every file require may load
+	opt   Options
 
 	mu       sync.Mutex
 	compiled map[string]*compiled    // by "/"-rooted path
@@ -56,7 +55,7 @@ var esmSyntax = regexp.MustCompile(`(?m)^\s*(export\s+(default|const|let|var|fun
 // not compile are an error only when required.
 func Compile(src Source, entries []string, opt Options) (*Bundle, error) {
 	opt = opt.withDefaults()
-	b := &Bundle{files: make(map[string][]byte, len(src.Files)), entries: entries, opt: opt,
+	b := &Bundle{files: make(map[string][]byte, len(src.Files)), opt: opt,
 		compiled: map[string]*compiled{}, packages: map[string]*packageJSON{}}
 	for name, data := range src.Files {
 		if IsScript(name) {
@@ -65,11 +64,13 @@ func Compile(src Source, entries []string, opt Options) (*Bundle, error) {
 	}
 	var problems []error
 	for _, e := range entries {
+		if !IsScript(e) {
+			problems = append(problems, &ScriptError{File: e, Message: "a hook must be a .js, .cjs, .mjs, .ts, .mts or .cts file"})
+			continue
+		}
 		switch c := b.program("/" + e); {
 		case c == nil:
 			problems = append(problems, &ScriptError{File: e, Message: "hook file not found in the hooks folder"})
-		case !IsScript(e):
-			problems = append(problems, &ScriptError{File: e, Message: "a hook must be a .js, .cjs, .mjs, .ts, .mts or .cts file"})
 		case c.err != nil:
 			problems = append(problems, c.err)
 		}

@@ -94,8 +94,9 @@ const (
 )
 
 // idleWorkers hands calls to worker goroutines that are free. Workers are shared by all pools
-// (so a generation's runtimes are not kept alive by goroutines of their own); there are at most
-// as many as calls ever ran at once.
+// (so a generation's runtimes are not kept alive by goroutines of their own); there are about as
+// many as calls ran at once at the busiest (one finishing a call is not yet free, and another may
+// start beside it).
 var idleWorkers = make(chan *vm)
 
 // work runs calls, starting with v's, then waits for the next one.
