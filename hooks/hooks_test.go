@@ -17,6 +17,7 @@ import (
 
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/jsruntime"
 )
 
 // world is a real edge with real hook files in a temp folder and real loopback origins.
@@ -52,6 +53,7 @@ type setup struct {
 	includeBody bool
 	methods     []string
 	timeouts    Timeouts
+	runtime     jsruntime.Options
 }
 
 func newWorld(t testing.TB, s setup) *world {
@@ -82,7 +84,7 @@ func newWorld(t testing.TB, s setup) *world {
 	for tr, f := range s.bind {
 		bindings["*"][tr] = Binding{File: f}
 	}
-	w.reg = NewRegistry(Options{Log: slog.New(slog.NewTextHandler(w.logs, nil)), Timeouts: s.timeouts}, Static(bindings))
+	w.reg = NewRegistry(Options{Log: slog.New(slog.NewTextHandler(w.logs, nil)), Timeouts: s.timeouts, Runtime: s.runtime}, Static(bindings))
 	if _, err := w.load(); err != nil {
 		t.Fatal(err)
 	}

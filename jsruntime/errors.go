@@ -44,9 +44,10 @@ func (e *ScriptError) Error() string {
 
 // TimeoutError is a call that ran past its time limit. File, Line and Col are where the
 // interrupt stopped the JavaScript (empty when it was waiting for a timer or was abandoned).
-// Abandoned means the call was still inside one built-in function (a regular expression that
-// backtracks, a huge string or array operation) that no interrupt can stop: the caller got this
-// error at the limit, and the runtime finishes that function on its own and is then dropped.
+// Abandoned means the call had not stopped soon after the interrupt (Options.StopGrace): it was
+// inside a built-in function no interrupt reaches (a regular expression that backtracks, a huge
+// string or array operation), or the machine was too busy to run it. The caller got this error at
+// the limit; the runtime finishes on its own and is then dropped.
 type TimeoutError struct {
 	Limit     time.Duration
 	File      string
@@ -57,7 +58,7 @@ type TimeoutError struct {
 func (e *TimeoutError) Error() string {
 	msg := fmt.Sprintf("hook ran past its time limit (%v)", e.Limit)
 	if e.Abandoned {
-		msg += " inside a built-in function that cannot be interrupted (a regular expression that backtracks, or a huge string or array operation); its runtime was abandoned"
+		msg += " and had not stopped shortly after: it was inside a built-in function that cannot be interrupted (a regular expression that backtracks, a huge string or array operation) or the machine was too busy; its runtime was abandoned"
 	}
 	if e.File == "" {
 		return msg

@@ -12,11 +12,23 @@ import (
 
 func pool(t *testing.T, files map[string]string, entries ...string) *Pool {
 	t.Helper()
+	return poolWith(t, Options{}, files, entries...)
+}
+
+// poolWith is pool with options (a log to io.Discard and MaxPool 2 unless set).
+func poolWith(t *testing.T, opt Options, files map[string]string, entries ...string) *Pool {
+	t.Helper()
 	src := Source{Files: map[string][]byte{}}
 	for k, v := range files {
 		src.Files[k] = []byte(v)
 	}
-	b, err := Compile(src, entries, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxPool: 2})
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opt.MaxPool == 0 {
+		opt.MaxPool = 2
+	}
+	b, err := Compile(src, entries, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,6 @@ import (
 // longer ones are cut to it.
 const MaxTimeout = 60 * time.Second
 
-// stopGrace is how long a call that reached its limit is given to stop after the interrupt. An
-// interrupt ends JavaScript within microseconds; a call still running after this is inside a
-// built-in function that no interrupt reaches, and is abandoned.
-const stopGrace = 100 * time.Millisecond
-
 // goja runs the regular expressions Go's regexp cannot (backreferences, lookaround) with
 // regexp2, a backtracking engine that can take exponential time. Its only bound is a match
 // timeout, copied from this process-wide default into each pattern when goja compiles it (when a

@@ -56,7 +56,7 @@ func (p *Pool) Call(ctx context.Context, c Call) (any, error) {
 	}
 	if <-v.signal == sigExpired {
 		// The watchdog has interrupted the call; JavaScript stops at its next instruction.
-		grace := time.NewTimer(stopGrace)
+		grace := time.NewTimer(p.b.opt.StopGrace)
 		select {
 		case <-v.signal: // done (the watchdog signals once per call)
 		case <-grace.C:
