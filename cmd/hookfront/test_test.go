@@ -291,7 +291,7 @@ func TestTestBadInput(t *testing.T) {
 			"FAIL  "+f+": missing (",
 			"hook "+filepath.Join(dir, "hooks", "lib", "nope.js")+" not found",
 			"FAIL  "+f+": loops (",
-			"got:      LambdaLimitExceeded: hook ran past its time limit",
+			"got:      LambdaLimitExceeded: redirect.js:4:7: hook ran past its time limit",
 			"ok    "+f+": loops as expected (",
 			"ok    "+f+": still runs (",
 			"2 passed, 2 failed")
