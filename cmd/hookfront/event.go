@@ -31,9 +31,10 @@ func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	body := fs.String("body", "", "request body, shown as include_body shows it (viewer-request and origin-request)")
 	clientIP := fs.String("client-ip", "", "the viewer's address (default 203.0.113.178)")
 	origin := fs.String("origin", "", "the origin of origin events, as a URL: https://example.org[:port][/path]")
+	runtime := fs.String("runtime", "", "print a CloudFront Functions event (cloudfront-js-1.0 or cloudfront-js-2.0; the shape is the same) for viewer-request or viewer-response")
 	var headers headerFlags
 	fs.Var(&headers, "header", "a request header 'Name: value' (repeatable)")
-	const use = "usage: hookfront event viewer-request|origin-request|origin-response|viewer-response [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT] [--origin URL] [--client-ip IP]"
+	const use = "usage: hookfront event viewer-request|origin-request|origin-response|viewer-response [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT] [--origin URL] [--client-ip IP] [--runtime cloudfront-js-2.0]"
 	var trig string
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		trig, args = args[0], args[1:]
@@ -50,6 +51,9 @@ func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["runtime"] {
+		return functionEventCmd(stdout, t, *runtime, set, functionEventFlags{uri: *uri, method: *method, query: *query, status: *status, clientIP: *clientIP, headers: headers})
+	}
 	isResponse := t == event.OriginResponse || t == event.ViewerResponse
 	switch {
 	case set["status"] && !isResponse:

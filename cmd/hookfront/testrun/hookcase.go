@@ -130,7 +130,10 @@ func (c *hookCase) event(s *suite, export string) (map[string]any, event.Trigger
 		t = eventType(short)
 	}
 	if t == "" {
-		switch bound := s.triggersOf(c.Hook, export); len(bound) {
+		hookWith := func(b hooks.Binding) bool {
+			return b.Runtime == "" && (b.Handler == export || b.Handler == "" && export == "handler")
+		}
+		switch bound := s.triggersOf(c.Hook, hookWith); len(bound) {
 		case 1:
 			t = bound[0]
 		case 0:

@@ -15,7 +15,7 @@ import (
 type result struct {
 	File     string // as shown (relative to the working folder when inside it)
 	Name     string
-	Kind     string // hook or distribution
+	Kind     string // hook, function or distribution
 	Line     int
 	Duration time.Duration
 	Failures []failure
