@@ -20,6 +20,21 @@ type headerFlags []string
 func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
 func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
 
+// byName are the headers by lower-case name, each with its values in order.
+func (h headerFlags) byName() (map[string]any, error) {
+	out := map[string]any{}
+	for _, line := range h {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, usageError{fmt.Sprintf("--header %q: write 'Name: value'", line)}
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		list, _ := out[name].([]any)
+		out[name] = append(list, strings.TrimSpace(value))
+	}
+	return out, nil
+}
+
 // eventCmd prints a complete Lambda@Edge event for a trigger, for invoke or a test file.
 func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("event", flag.ContinueOnError)
@@ -74,15 +89,9 @@ func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if set["body"] {
 		req["body"] = *body
 	}
-	h := map[string]any{}
-	for _, line := range headers {
-		name, value, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			return usageError{fmt.Sprintf("--header %q: write 'Name: value'", line)}
-		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		list, _ := h[name].([]any)
-		h[name] = append(list, strings.TrimSpace(value))
+	h, err := headers.byName()
+	if err != nil {
+		return err
 	}
 	req["headers"] = h
 	if *origin != "" {

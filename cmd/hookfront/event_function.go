@@ -38,15 +38,9 @@ func functionEventCmd(stdout io.Writer, t event.Trigger, runtime string, set map
 	if set["querystring"] {
 		req["querystring"] = f.query
 	}
-	h := map[string]any{}
-	for _, line := range f.headers {
-		name, value, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			return usageError{fmt.Sprintf("--header %q: write 'Name: value'", line)}
-		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		list, _ := h[name].([]any)
-		h[name] = append(list, strings.TrimSpace(value))
+	h, err := f.headers.byName()
+	if err != nil {
+		return err
 	}
 	req["headers"] = h
 	short := map[string]any{"request": req}

@@ -131,7 +131,7 @@ func (c *functionCase) run(ctx context.Context, s *suite, r *result) {
 		r.fail("encoding the event: %v", err)
 		return
 	}
-	bind, _ := s.functionBinding(s.src, c.Function, t)
+	bind := s.functionBinding(s.src, c.Function, t)
 	rt := jsruntime.FunctionRuntime(c.Runtime)
 	if rt == "" {
 		rt = jsruntime.Runtime20
@@ -184,18 +184,15 @@ func (c *functionCase) run(ctx context.Context, s *suite, r *result) {
 // the case unless the case expects that error.
 func (c *functionCase) compare(s *suite, r *result, fe *functions.Error, out map[string]any, utilization int) {
 	want := c.Expect
-	switch {
-	case fe != nil && want.Error == nil:
-		r.Failures = append(r.Failures, failure{Path: "error", Expected: "no error", Got: string(fe.Kind) + ": " + functionErr(s, fe)})
-	case fe != nil:
-		if string(fe.Kind) != want.Error.Class {
-			r.Failures = append(r.Failures, failure{Path: "error", Expected: want.Error.Class, Got: string(fe.Kind) + ": " + functionErr(s, fe)})
-		} else if msg := functionErr(s, fe); !strings.Contains(msg, want.Error.Message) {
-			r.Failures = append(r.Failures, failure{Path: "error.message", Expected: "text containing " + show(want.Error.Message), Got: show(msg)})
-		}
-	case want.Error != nil:
-		r.Failures = append(r.Failures, failure{Path: "error", Expected: want.Error.Class, Got: "a valid result: " + show(resultOf(out))})
-	default:
+	var wantErr *errorExpect
+	if want.Error != nil {
+		wantErr = &want.Error.errorExpect
+	}
+	var class, msg string
+	if fe != nil {
+		class, msg = string(fe.Kind), functionErr(s, fe)
+	}
+	if checkError(r, wantErr, class, msg, resultOf(out)) {
 		if want.Result.Kind != 0 {
 			if exp, err := nodeValue(&want.Result); err != nil {
 				r.fail("expect.result: %v", err)
@@ -368,8 +365,9 @@ func (s *suite) unknownOrigin(calls any) string {
 }
 
 // functionBinding is how the config binds a function file: on trigger t if it is bound there,
-// else on the first behavior that binds it (runtime and store are what a case takes from it).
-func (s *suite) functionBinding(src jsruntime.Source, file string, t event.Trigger) (hooks.Binding, bool) {
+// else on the first behavior that binds it (runtime and store are what a case takes from it);
+// the zero Binding when it binds it nowhere.
+func (s *suite) functionBinding(src jsruntime.Source, file string, t event.Trigger) hooks.Binding {
 	b, _ := s.cfg.Hooks()(src) // a binding error fails distribution cases when they load
 	var found *hooks.Binding
 	for _, behavior := range slices.Sorted(maps.Keys(b)) {
@@ -378,7 +376,7 @@ func (s *suite) functionBinding(src jsruntime.Source, file string, t event.Trigg
 				continue
 			}
 			if bt == t {
-				return bind, true
+				return bind
 			}
 			if found == nil {
 				found = &bind
@@ -386,7 +384,7 @@ func (s *suite) functionBinding(src jsruntime.Source, file string, t event.Trigg
 		}
 	}
 	if found == nil {
-		return hooks.Binding{}, false
+		return hooks.Binding{}
 	}
-	return *found, true
+	return *found
 }

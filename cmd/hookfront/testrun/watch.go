@@ -21,7 +21,8 @@ import (
 // watch runs every case, then, on each save, the cases the change can affect: every case of a
 // changed test file; hook cases whose hook reaches a changed file (through requires); function
 // cases whose function or key value store file changed; every distribution case when anything
-// under the hooks folder or a store of the config changed; everything when the config changed. It runs until ctx ends and returns the result of the last run.
+// under the hooks folder or a store of the config changed; everything when the config changed.
+// It runs until ctx ends and returns the result of the last run.
 func watch(ctx context.Context, opt Options, p *plan, junit *os.File) error {
 	last := runOnce(ctx, opt, p, junit, nil)
 	state := snapshot(opt, p)
@@ -179,7 +180,8 @@ func affected(old, cur runState, p *plan) (func(*testCase) bool, string) {
 		names = append(names, shownPath(p))
 	}
 	slices.Sort(names)
-	names = slices.Compact(names)               // a store inside the hooks folder is both
+	names = slices.Compact(names) // a store inside the hooks folder is named twice
+
 	reached := map[*suite]map[string][]string{} // per suite: hook file → files it reaches
 	storeOf := map[*functionCase]string{}
 	for _, s := range p.suites {
@@ -260,7 +262,7 @@ func (s *suite) configStores() []string {
 
 // storePath is the store file a function case reads, as an absolute path; "" for none.
 func (c *functionCase) storePath(s *suite, src jsruntime.Source) string {
-	bind, _ := s.functionBinding(src, c.Function, event.Trigger(c.Trigger))
+	bind := s.functionBinding(src, c.Function, event.Trigger(c.Trigger))
 	if p, _ := c.storeFile(s, bind); p != "" {
 		return absPath(p)
 	}
