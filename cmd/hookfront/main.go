@@ -27,7 +27,7 @@ Usage:
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s] [--strict]
   hookfront invoke FILE.js --event EVENT.json --runtime cloudfront-js-1.0|cloudfront-js-2.0 [--kvs FILE] [--now RFC3339] [--timeout 1s]
   hookfront test [--config FILE | --hooks DIR] [PATH...] [--run REGEX] [--junit FILE] [--json] [--watch]
-  hookfront event TRIGGER [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT]
+  hookfront event TRIGGER [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT] [--runtime cloudfront-js-2.0]
   hookfront demo [--listen ADDR] [--dir DIR] [--admin ADDR|off] [--no-cache]
   hookfront invalidate [--admin ADDR] [--token T] PATH...
   hookfront version
