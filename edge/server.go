@@ -49,6 +49,7 @@ type Server struct {
 	flight flight
 	// observer is nil when nothing observes requests.
 	observer Observer
+	queue    WriteQueue // nil: no group queues writes
 }
 
 // NewServer prepares d and returns a Server for it.
@@ -107,11 +108,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.dist.Load()
 	d.applyRootObject(r)
 	tx := &exchange{id: newRequestID(), start: time.Now(), r: r, d: d, b: d.match(r.URL.Path)}
-	if src := d.Hooks; src != nil {
-		tx.hooks = src.Current()
-	} else if s.hooks != nil {
-		tx.hooks = s.hooks.Current()
-	}
+	tx.hooks = s.currentHooks(d)
 	s.observe(tx)
 	defer s.finish(tx)
 	ctx := r.Context()
@@ -276,6 +273,16 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 		revalidate = stale
 	}
 	res, err := s.attempts(ctx, tx, vr, revalidate)
+	if tx.queueable {
+		resp, why := s.enqueue(ctx, tx, vr)
+		if resp != nil {
+			if res != nil {
+				res.close()
+			}
+			return resp
+		}
+		defer func() { tx.note = strings.TrimPrefix(tx.note+"; not queued: "+why, "; ") }()
+	}
 	if err != nil {
 		var he *hookError
 		switch {
@@ -576,4 +583,15 @@ func dotUnits(seg string) int {
 		n++
 	}
 	return n
+}
+
+// currentHooks is the hook set a request starting now runs: the distribution's own, else the
+// server's.
+func (s *Server) currentHooks(d *Distribution) HookSet {
+	if src := d.Hooks; src != nil {
+		return src.Current()
+	} else if s.hooks != nil {
+		return s.hooks.Current()
+	}
+	return nil
 }
