@@ -69,10 +69,11 @@ func (wf *WriteFailover) keyHeader() string {
 }
 
 // mayQueue says whether a write that the last member of its group failed goes to the group's
-// queue: the queue is tried as one more member would be (the same write failover rules), and
-// only when no member may have processed the write — each failed with (a) no connection or (b)
-// a status in write_failover.on — or when the write carries its idempotency key, since a member
-// that timed out (c) may have applied it and only the key lets the origin tell a late copy.
+// queue. It does when no member may have processed the write — each failed with (a) no
+// connection (connect_failure in write_failover.on) or (b) a status in write_failover.on — or
+// when a member that may have processed it (c: a timeout or a failure after the request was
+// sent) is covered by the write's own idempotency key: sent again later, maybe long after, only
+// the key lets the origin tell it from the first copy; PUT and DELETE need it too.
 // A request a CloudFront Function routed elsewhere is not queued: its route is not kept.
 func (tx *exchange) mayQueue(vr *viewerRequest, err error, status int) bool {
 	g := tx.b.group
@@ -80,14 +81,14 @@ func (tx *exchange) mayQueue(vr *viewerRequest, err error, status int) bool {
 		return false
 	}
 	wf := g.WriteFailover
-	if wf == nil || wf.Queue == nil || !wf.applies(vr.method) {
-		return false
-	}
-	if ok, _ := wf.decide(vr, err, status); !ok {
+	if wf == nil || wf.Queue == nil || !wf.applies(vr.method) || vr.buffered == nil {
 		return false
 	}
 	var ce *ConnectError
 	maybeApplied := err != nil && !errors.As(err, &ce)
+	if ok, _ := wf.decide(vr, err, status); !ok && !maybeApplied {
+		return false
+	}
 	for _, a := range tx.attempts {
 		maybeApplied = maybeApplied || (a.err != "" && a.err != "connect_failure")
 	}

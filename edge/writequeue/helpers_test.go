@@ -18,11 +18,13 @@ import (
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/edge/writequeue"
+	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
 )
 
 // arrival is one request an origin got.
 type arrival struct {
 	Method, Path, Body, Key, Account string
+	Status                           int
 }
 
 // origin is a real HTTP server on 127.0.0.1 that records what it gets and answers status (200
@@ -35,19 +37,20 @@ type origin struct {
 	status int
 	got    []arrival
 	hold   chan struct{} // when set, requests wait for it to close
+	down   *queuetest.Refusing
 }
 
 // newOrigin starts an origin; down ones only reserve an address that refuses connections.
 func newOrigin(t *testing.T, up bool, status int) *origin {
+	if !up {
+		r := queuetest.NewRefusing(t)
+		return &origin{t: t, addr: r.Addr, status: status, down: r}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := &origin{t: t, addr: l.Addr().String(), status: status}
-	if !up {
-		l.Close()
-		return o
-	}
 	o.serve(l)
 	return o
 }
@@ -68,12 +71,12 @@ func (o *origin) serve(l net.Listener) {
 			}
 		}
 		o.mu.Lock()
-		o.got = append(o.got, arrival{r.Method, r.URL.RequestURI(), string(b), r.Header.Get("Idempotency-Key"), r.Header.Get("X-Account")})
 		status := o.status
-		o.mu.Unlock()
 		if status == 0 {
 			status = 200
 		}
+		o.got = append(o.got, arrival{r.Method, r.URL.RequestURI(), string(b), r.Header.Get("Idempotency-Key"), r.Header.Get("X-Account"), status})
+		o.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `{"created":%q}`, string(b))
@@ -91,6 +94,7 @@ func (o *origin) up(status int) {
 	if o.srv != nil {
 		return
 	}
+	o.down.Release()
 	l, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		o.t.Fatalf("the origin's address %s is taken: %v", o.addr, err)
@@ -102,6 +106,12 @@ func (o *origin) setStatus(s int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.status = s
+}
+
+func (o *origin) setHold(c chan struct{}) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.hold = c
 }
 
 func (o *origin) arrivals() []arrival {
@@ -144,6 +154,12 @@ func startEdge(t *testing.T, yaml string, origins ...*origin) *edgeWithQueue {
 
 func startEdgeIn(t *testing.T, dir, yaml string, origins ...*origin) *edgeWithQueue {
 	t.Helper()
+	return startEdgeWith(t, dir, yaml, nil, origins...)
+}
+
+// startEdgeWith is startEdgeIn with hooks (nil: none).
+func startEdgeWith(t *testing.T, dir, yaml string, hooks edge.HookSource, origins ...*origin) *edgeWithQueue {
+	t.Helper()
 	for i, o := range origins {
 		yaml = strings.ReplaceAll(yaml, fmt.Sprintf("ORIGIN%d", i+1), o.URL())
 	}
@@ -160,6 +176,7 @@ func startEdgeIn(t *testing.T, dir, yaml string, origins ...*origin) *edgeWithQu
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.Hooks = hooks
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -229,4 +246,16 @@ func (e *edgeWithQueue) record(t *testing.T, id string) map[string]any {
 	var rec map[string]any
 	getJSON(t, "GET", e.admin.URL+"/api/queue/"+id, 200, &rec)
 	return rec
+}
+
+// eventually polls cond until it holds (bounded).
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("the condition did not hold within 20s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

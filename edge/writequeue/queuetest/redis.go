@@ -1,6 +1,6 @@
-// Package redistest starts a real redis-server for tests: on a free loopback port, with its
-// files in a temporary folder and every write fsynced, stopped when the test ends.
-package redistest
+// Package queuetest holds what the write queue's tests share: a real redis-server, and origin
+// addresses that refuse connections.
+package queuetest
 
 import (
 	"bufio"
@@ -24,9 +24,10 @@ type Server struct {
 	exited chan struct{}
 }
 
-// Start runs a redis-server for t. Without redis-server installed the test fails, saying how to
+// StartRedis runs a redis-server for t: on a free loopback port, with its files in a temporary
+// folder and every write fsynced, stopped when the test ends. Without redis-server installed the test fails, saying how to
 // install it: these tests are never skipped.
-func Start(t testing.TB) *Server {
+func StartRedis(t testing.TB) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
