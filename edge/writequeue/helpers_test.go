@@ -37,14 +37,12 @@ type origin struct {
 	status int
 	got    []arrival
 	hold   chan struct{} // when set, requests wait for it to close
-	down   *queuetest.Refusing
 }
 
-// newOrigin starts an origin; down ones only reserve an address that refuses connections.
+// newOrigin starts an origin; a down one is only an address that refuses connections.
 func newOrigin(t *testing.T, up bool, status int) *origin {
 	if !up {
-		r := queuetest.NewRefusing(t)
-		return &origin{t: t, addr: r.Addr, status: status, down: r}
+		return &origin{t: t, addr: queuetest.NewRefusing(t).Addr, status: status}
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,23 +81,6 @@ func (o *origin) serve(l net.Listener) {
 	})}
 	go func() { _ = o.srv.Serve(l) }()
 	o.t.Cleanup(func() { _ = o.srv.Close() })
-}
-
-// up brings a down origin up on its address, answering status.
-func (o *origin) up(status int) {
-	o.t.Helper()
-	o.mu.Lock()
-	o.status = status
-	o.mu.Unlock()
-	if o.srv != nil {
-		return
-	}
-	o.down.Release()
-	l, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		o.t.Fatalf("the origin's address %s is taken: %v", o.addr, err)
-	}
-	o.serve(l)
 }
 
 func (o *origin) setStatus(s int) {
