@@ -96,12 +96,13 @@ func (s *Server) Deliver(ctx context.Context, id string, w *QueuedWrite) Deliver
 		out.Outcome, out.Error = Failed, err.Error()
 	default:
 		out.Origin = res.member.ID
-		raw := tx.attempts[len(tx.attempts)-1].status
-		if wf := g.WriteFailover; !res.generated && wf != nil && wf.OnStatus[raw] {
-			res.close()
-			tx.status = raw
-			out.Outcome, out.Error = Unavailable, fmt.Sprintf("the origin %s answered %d (in write_failover.on)", out.Origin, raw)
-			break
+		if wf := g.WriteFailover; !res.generated && wf != nil { // a generated answer has no attempt
+			if raw := tx.attempts[len(tx.attempts)-1].status; wf.OnStatus[raw] {
+				res.close()
+				tx.status = raw
+				out.Outcome, out.Error = Unavailable, fmt.Sprintf("the origin %s answered %d (in write_failover.on)", out.Origin, raw)
+				break
+			}
 		}
 		tx.status = res.status
 		out.Outcome, out.Status, out.Header, out.Body = Answered, res.status, res.header, res.bytes

@@ -3,6 +3,8 @@ package writequeue
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/hookfront/hookfront/edge"
@@ -102,6 +104,17 @@ func (q *queue) round(ctx context.Context, d Deliverer, paused time.Time) (time.
 	return paused, next
 }
 
+// send delivers w; a panic costs this delivery (the write is tried again), never the process.
+func (q *queue) send(ctx context.Context, d Deliverer, id string, w *edge.QueuedWrite) (res edge.Delivery) {
+	defer func() {
+		if p := recover(); p != nil {
+			q.log.Error("write queue: a delivery panicked; the write is tried again", "queued", id, "panic", p, "stack", string(debug.Stack()))
+			res = edge.Delivery{Outcome: edge.Failed, Error: fmt.Sprintf("the delivery failed inside hookfront: %v", p)}
+		}
+	}()
+	return d.Deliver(ctx, id, w)
+}
+
 func earliest(ts ...time.Time) time.Time {
 	m := ts[0]
 	for _, t := range ts[1:] {
@@ -190,7 +203,7 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 	if err != nil {
 		res.Error = "reading the body: " + err.Error()
 	} else {
-		res = d.Deliver(ctx, id, r.write(body))
+		res = q.send(ctx, d, id, r.write(body))
 	}
 	// The outcome is stored even when stopping: a write left "delivering" would count as cut off.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -240,3 +240,14 @@ func TestAdminAPI(t *testing.T) {
 		t.Fatalf("%+v", list)
 	}
 }
+
+func TestAnAnswerAnOriginRequestHookMakesEndsTheWrite(t *testing.T) {
+	a, b := newOrigin(t, false, 0), newOrigin(t, false, 0)
+	hooks := &failingHooks{}
+	e := startEdgeWith(t, t.TempDir(), twoMembers, hooks, a, b)
+	id := accepted(t, e.URL+"/orders", "x", "X-Answer", "1")
+	hooks.answering.Store(true)
+	if rec := e.waitState(t, id, "delivered"); rec["status"] != 201.0 || rec["origin"] != "a" {
+		t.Fatalf("%v", rec)
+	}
+}

@@ -46,8 +46,11 @@ func (c *Config) validateWriteQueue(ck *checker, at string, q *WriteQueue) {
 			ck.errorf(at+".store", "%v", err)
 		}
 	}
-	if q.Store == "disk" && q.Dir == "" {
+	switch {
+	case q.Store == "disk" && q.Dir == "":
 		q.Dir = DefaultQueueDir
+	case q.Store != "disk" && q.Dir != "":
+		ck.warnf(at+".dir", "only a disk store keeps its writes in dir; this queue is in Redis")
 	}
 	if q.MaxBytes == 0 {
 		q.MaxBytes = DefaultQueueMaxBytes
