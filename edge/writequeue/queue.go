@@ -92,9 +92,6 @@ func leaseFor(interval time.Duration) time.Duration {
 	return min(max(5*interval, time.Second), 30*time.Second)
 }
 
-// Groups lists the groups with a queue.
-func (m *Manager) Groups() []string { return m.order }
-
 // Start runs each group's delivery loop until Close.
 func (m *Manager) Start(d Deliverer) {
 	ctx, cancel := context.WithCancel(context.Background())

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hookfront/hookfront/edge/writequeue"
+	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -75,6 +76,14 @@ func TestASecondProcessOnTheSameQueueFileIsRefused(t *testing.T) {
 	}
 	defer m.Close()
 	if _, err := openQueue(dir); err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("%v", err)
+	}
+}
+
+func TestAnUnreachableRedisStopsStartUp(t *testing.T) {
+	down := queuetest.NewRefusing(t)
+	_, err := writequeue.Open(context.Background(), []writequeue.Config{{Group: "api", Store: "redis://:secret@" + down.Addr + "/0", MaxBytes: 1 << 20}}, writequeue.Options{})
+	if err == nil || !strings.Contains(err.Error(), `write queue of origin group "api": connecting to redis://:xxxxx@`+down.Addr+"/0") || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("%v", err)
 	}
 }
