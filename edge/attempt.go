@@ -122,6 +122,8 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 				} else {
 					a.stop = why
 				}
+			} else {
+				tx.queueable = tx.mayQueue(vr, err, 0)
 			}
 			tx.attempts = append(tx.attempts, a)
 			return nil, &originError{origin: m.ID, err: err}
@@ -156,6 +158,8 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			} else {
 				a.stop = why
 			}
+		} else {
+			tx.queueable = tx.mayQueue(vr, nil, resp.StatusCode)
 		}
 		tx.attempts = append(tx.attempts, a)
 		vr.pol.dropSetCookie(res.header)

@@ -37,6 +37,8 @@ type exchange struct {
 	status   int
 	xcache   string
 	note     string // why the response is what it is, when that is not obvious (stale, hook error…)
+
+	queueable bool // the last member failed a write that goes to its group's queue (mayQueue)
 }
 
 // attemptLog is one origin attempt as the access log shows it.

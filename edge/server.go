@@ -56,6 +56,7 @@ type Server struct {
 	observer        Observer
 	readBodyTimeout time.Duration
 	maxHeaderBytes  int
+	queue           WriteQueue // nil: no group queues writes
 }
 
 // NewServer prepares d and returns a Server for it.
@@ -117,11 +118,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.dist.Load()
 	d.applyRootObject(r)
 	tx := &exchange{id: newRequestID(), start: time.Now(), r: r, d: d, b: d.match(r.URL.Path)}
-	if src := d.Hooks; src != nil {
-		tx.hooks = src.Current()
-	} else if s.hooks != nil {
-		tx.hooks = s.hooks.Current()
-	}
+	tx.hooks = s.currentHooks(d)
 	s.observe(tx)
 	defer s.finish(tx)
 	ctx := r.Context()
@@ -313,6 +310,16 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 		revalidate = stale
 	}
 	res, err := s.attempts(ctx, tx, vr, revalidate)
+	if tx.queueable {
+		resp, why := s.enqueue(ctx, tx, vr)
+		if resp != nil {
+			if res != nil {
+				res.close()
+			}
+			return resp
+		}
+		defer func() { tx.note = strings.TrimPrefix(tx.note+"; not queued: "+why, "; ") }()
+	}
 	if err != nil {
 		var he *hookError
 		switch {
@@ -673,4 +680,15 @@ func dotUnits(seg string) int {
 		n++
 	}
 	return n
+}
+
+// currentHooks is the hook set a request starting now runs: the distribution's own, else the
+// server's.
+func (s *Server) currentHooks(d *Distribution) HookSet {
+	if src := d.Hooks; src != nil {
+		return src.Current()
+	} else if s.hooks != nil {
+		return s.hooks.Current()
+	}
+	return nil
 }

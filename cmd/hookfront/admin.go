@@ -59,6 +59,8 @@ type adminListener struct {
 	token string
 	ring  *trace.Ring // nil: tracing off
 	log   *slog.Logger
+	// mounts add endpoints of other parts (the write queues) to the admin API.
+	mounts []func(*admin.Server)
 }
 
 // openAdmin applies the admin address rules and opens the listener: "off" or a taken default
@@ -127,6 +129,9 @@ func (a *adminListener) serve(ctx context.Context, lv *live, cfg *config.Config)
 	}
 	hs := &hooksView{reg: lv.registry(), dir: cfg.Resolve(cfg.HooksDir)}
 	srv := admin.New(admin.Options{Token: a.token, Traces: a.ring, Hooks: hs.state, Invalidate: lv.srv.Invalidate, Log: a.log})
+	for _, mount := range a.mounts {
+		mount(srv)
+	}
 	lv.follow(func(o *reloadOutcome) {
 		if o.kind == "config" && o.err == nil {
 			hs.set(o.reg, o.cfg.Resolve(o.cfg.HooksDir))

@@ -200,6 +200,9 @@ func (l *live) ReloadConfig(why string) {
 	if cfg.Cache.MaxSize != old.Cache.MaxSize || cfg.Cache.MaxObject != old.Cache.MaxObject {
 		l.log.Warn("cache sizes cannot change while running; restart to use them")
 	}
+	if queuesChanged(cfg, old) {
+		l.log.Warn("write_failover.queue cannot change while running; restart to use it (the queues open now keep delivering)")
+	}
 	reg := l.reg
 	hooksChanged := cfg.Resolve(cfg.HooksDir) != old.Resolve(old.HooksDir) ||
 		!reflect.DeepEqual(hookSettings(cfg), hookSettings(old)) || cfg.Watch != old.Watch

@@ -99,12 +99,24 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return err
 	}
+	wq, err := openWriteQueues(ctx, cfg, log, adm.addr())
+	if err != nil {
+		adm.close()
+		return err
+	}
+	defer func() {
+		if wq != nil {
+			_ = wq.Close()
+		}
+	}()
 	lv, err := startLive(ctx, cfg, log, adm.observers()...)
 	if err != nil {
 		adm.close()
 		return err
 	}
+	startWriteQueues(wq, lv.srv)
 	guardCache(lv, cfg, log)
+	adm.mounts = append(adm.mounts, mountWriteQueues(wq))
 	adm.serve(ctx, lv, cfg)
 	defer func() { lv.srv.Distribution().Close() }()
 	if c := lv.srv.Cache(); c != nil {

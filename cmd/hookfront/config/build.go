@@ -47,7 +47,7 @@ func (c *Config) Distribution() (*edge.Distribution, error) {
 			eg.FailoverOn[code] = true
 		}
 		if wf := g.WriteFailover; wf != nil {
-			ewf := &edge.WriteFailover{Methods: wf.Methods, MaxBody: int64(wf.MaxBody), OnStatus: map[int]bool{}, IdempotencyKey: wf.IdempotencyKey}
+			ewf := &edge.WriteFailover{Methods: wf.Methods, MaxBody: int64(wf.MaxBody), OnStatus: map[int]bool{}, IdempotencyKey: wf.IdempotencyKey, Queue: wf.Queue.edge()}
 			for _, on := range wf.On {
 				if on == "connect_failure" {
 					ewf.OnConnect = true

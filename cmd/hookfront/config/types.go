@@ -76,10 +76,11 @@ func (g *OriginGroup) MemberIDs() []string {
 
 // WriteFailover is the opt-in to failover for write methods.
 type WriteFailover struct {
-	Methods        []string `yaml:"methods"`
-	MaxBody        ByteSize `yaml:"max_body"`
-	On             []string `yaml:"on"` // connect_failure and statuses; default [connect_failure]
-	IdempotencyKey string   `yaml:"idempotency_key"`
+	Methods        []string    `yaml:"methods"`
+	MaxBody        ByteSize    `yaml:"max_body"`
+	On             []string    `yaml:"on"` // connect_failure and statuses; default [connect_failure]
+	IdempotencyKey string      `yaml:"idempotency_key"`
+	Queue          *WriteQueue `yaml:"queue"`
 }
 
 // GroupErrorPage holds a group's pages by role, and by member origin id.

@@ -245,6 +245,7 @@ func (c *Config) validateWriteFailover(ck *checker, at string, wf *WriteFailover
 	if wf.IdempotencyKey != "" && !headerName.MatchString(wf.IdempotencyKey) {
 		ck.errorf(at+".idempotency_key", "%q is not a header name", wf.IdempotencyKey)
 	}
+	c.validateWriteQueue(ck, at+".queue", wf.Queue)
 }
 
 // known lists the ids of a kind, to help with a typo.
