@@ -23,6 +23,9 @@ type Distribution struct {
 	DefaultRootObject string
 	// Viewer is the simulated viewer behind the CloudFront-Viewer-* headers; nil is DefaultViewer.
 	Viewer *Viewer
+	// HTTPSPort is the port of the edge's HTTPS listener, where redirect-to-https sends viewers
+	// (0: 443).
+	HTTPSPort int
 	// Hooks, when set, are this distribution's hooks (a config reload swaps them together with
 	// the behaviors they bind to); otherwise Options.Hooks are used.
 	Hooks HookSource
@@ -44,6 +47,10 @@ type Behavior struct {
 	OriginRequestPolicy   *OriginRequestPolicy
 	ResponseHeadersPolicy *ResponseHeadersPolicy
 	ForwardedValues       *ForwardedValues
+	// ViewerProtocolPolicy is CloudFront's: "" or allow-all, redirect-to-https, https-only.
+	ViewerProtocolPolicy string
+	// Compress compresses responses as CloudFront's "compress objects automatically" does.
+	Compress bool
 
 	allowed, cached methodSet
 	fwd             *forwarding // nil without policies
@@ -105,6 +112,9 @@ func (d *Distribution) Prepare() error {
 		}
 		if b.cached, err = parseMethods(b.CachedMethods); err != nil {
 			return fmt.Errorf("behavior %s: cached_methods: %w", b.ID(), err)
+		}
+		if err := checkViewerProtocol(b.ViewerProtocolPolicy); err != nil {
+			return fmt.Errorf("behavior %s: %w", b.ID(), err)
 		}
 		if b.TTL == (TTL{}) {
 			b.TTL = DefaultTTL

@@ -120,6 +120,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.write(w, tx, s.edgeError(http.StatusBadRequest, reason, tx))
 		return
 	}
+	if resp := s.viewerProtocol(tx); resp != nil {
+		s.write(w, tx, resp)
+		return
+	}
 	if !tx.b.allowed.has(r.Method) {
 		s.write(w, tx, s.edgeError(http.StatusForbidden, "This distribution is not configured to allow the HTTP request method that was used for this request.", tx))
 		return
@@ -170,6 +174,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	}
+	if isWebSocket(r) {
+		s.webSocket(ctx, w, tx, vr)
+		return
 	}
 	resp := s.respond(ctx, tx, vr, true)
 	if resp == nil {
@@ -476,7 +484,7 @@ func orEmpty(h http.Header) http.Header {
 func (s *Server) fetchPage(ctx context.Context, tx *exchange, p *errorpages.Page) *response {
 	ptx := &exchange{id: tx.id, start: time.Now(), r: tx.r, d: tx.d, b: tx.d.match(p.Path), hooks: tx.hooks,
 		rec: tx.rec, detail: tx.detail, forPage: true}
-	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r)}
+	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r), tls: tx.r.TLS != nil}
 	tx.d.initPolicy(pr, ptx.b, tx.r)
 	resp := s.respond(ctx, ptx, pr, false)
 	for _, a := range ptx.attempts {
