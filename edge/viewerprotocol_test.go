@@ -19,9 +19,8 @@ import (
 // follow redirects.
 func dualEdge(t *testing.T, d *Distribution, opt Options) (plain, secure string, client *http.Client) {
 	t.Helper()
-	tl := httptest.NewUnstartedServer(nil)
+	tl := httptest.NewUnstartedServer(nil) // listening already: its port is known before it serves
 	tl.EnableHTTP2 = true
-	tl.StartTLS()
 	_, port, _ := net.SplitHostPort(tl.Listener.Addr().String())
 	d.HTTPSPort, _ = strconv.Atoi(port)
 	if opt.Logger == nil {
@@ -32,6 +31,7 @@ func dualEdge(t *testing.T, d *Distribution, opt Options) (plain, secure string,
 		t.Fatal(err)
 	}
 	tl.Config.Handler = s
+	tl.StartTLS()
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() { ts.Close(); tl.Close(); d.Close() })
 	client = tl.Client()
