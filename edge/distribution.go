@@ -52,10 +52,11 @@ type Behavior struct {
 	// Compress compresses responses as CloudFront's "compress objects automatically" does.
 	Compress bool
 
-	allowed, cached methodSet
-	fwd             *forwarding // nil without policies
-	members         []*Origin
-	group           *Group // nil when the target is a single origin
+	allowed, cached  methodSet
+	makeGzip, makeBr bool        // the formats Compress makes (compress.go)
+	fwd              *forwarding // nil without policies
+	members          []*Origin
+	group            *Group // nil when the target is a single origin
 }
 
 // ID names the behavior in hook bindings and logs: its path pattern.
@@ -116,6 +117,7 @@ func (d *Distribution) Prepare() error {
 		if err := checkViewerProtocol(b.ViewerProtocolPolicy); err != nil {
 			return fmt.Errorf("behavior %s: %w", b.ID(), err)
 		}
+		b.prepareCompression()
 		if b.TTL == (TTL{}) {
 			b.TTL = DefaultTTL
 		}

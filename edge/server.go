@@ -265,6 +265,9 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 	} else {
 		vr.ae, vr.aeNormal = normAcceptEncoding(vr.header), true
 	}
+	if tx.b.Compress { // the formats the edge encodes in count too (compress.go)
+		vr.ae |= tx.b.encodings(tx.r, vr.header)
+	}
 	base := s.cacheKey(tx, vr)
 	key, e, ok := s.lookup(base, vr.ae)
 	now := time.Now()
@@ -360,6 +363,9 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 				return s.errorResponse(ctx, tx, key, res.status, res.header, nil, withPages)
 			}
 		}
+	}
+	if tx.b.Compress {
+		s.compress(tx, vr, res)
 	}
 	out := &response{status: res.status, header: res.header, body: res.bytes, stream: res.body, declared: res.length,
 		xcache: xcache, noVResp: res.generated && res.status >= 400}
