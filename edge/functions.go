@@ -122,10 +122,11 @@ func (o *Origin) updated(u *event.OriginUpdate) *Origin {
 	c := &Origin{ID: o.ID, URL: &url.URL{Scheme: o.URL.Scheme, Host: o.URL.Host, Path: o.URL.Path},
 		ConnectionAttempts: o.ConnectionAttempts, ConnectionTimeout: o.ConnectionTimeout,
 		ResponseTimeout: o.ResponseTimeout, KeepaliveTimeout: o.KeepaliveTimeout, CustomHeaders: o.CustomHeaders,
-		ProtocolPolicy: o.ProtocolPolicy, HTTPPort: o.HTTPPort, HTTPSPort: o.HTTPSPort, hostHeader: o.hostHeader}
+		ProtocolPolicy: o.ProtocolPolicy, HTTPPort: o.HTTPPort, HTTPSPort: o.HTTPSPort, TLSRootCAs: o.TLSRootCAs,
+		TLSServerName: o.TLSServerName, hostHeader: o.hostHeader}
 	host, port := o.URL.Hostname(), o.URL.Port()
-	if u.DomainName != "" {
-		host = u.DomainName
+	if u.DomainName != "" && u.DomainName != host {
+		host, c.TLSServerName = u.DomainName, "" // another host: its own name is checked
 	}
 	if u.Protocol != "" {
 		c.ProtocolPolicy = "" // the function chose the protocol
