@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -48,6 +49,7 @@ func tlsOrigin(t *testing.T, cert tls.Certificate) *httptest.Server {
 		io.WriteString(w, "tls sni="+r.TLS.ServerName+" host="+r.Host)
 	}))
 	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes refused on purpose
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	return ts

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -227,9 +228,11 @@ tls:
 }
 
 func TestHTTPSOriginWithItsCAAndServerName(t *testing.T) {
-	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "sni=%s proto=%s", r.TLS.ServerName, r.Proto)
 	}))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted origin's handshake fails on purpose
+	ts.StartTLS()
 	defer ts.Close()
 	dir := t.TempDir()
 	writeFile(t, dir, "origin-ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})))
