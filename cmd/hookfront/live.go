@@ -106,6 +106,7 @@ func (l *live) watchHooks() {
 	l.stopHooks = cancel
 	dir := cfg.Resolve(cfg.HooksDir)
 	opt := hooks.WatchOptions{Debounce: cfg.Watch.Debounce.Duration, Poll: cfg.Watch.PollInterval.Duration, PollOnly: cfg.Watch.Poll, Log: l.log}
+	folder := hooks.NewFolder(dir, l.log) // remembers what it read: a rescan reads only changed files
 	var (
 		mu          sync.Mutex // rescans come from the folder's watcher and the stores' (kvs_watch.go)
 		lastReadErr string
@@ -113,7 +114,7 @@ func (l *live) watchHooks() {
 	rescan := func() {
 		mu.Lock()
 		defer mu.Unlock()
-		src, err := hooks.ReadDir(dir)
+		src, err := folder.Read()
 		if err != nil {
 			if err.Error() != lastReadErr { // said once, not at every rescan
 				l.log.Error("hooks folder unreadable; the current hooks keep serving", "dir", dir, "error", err)
