@@ -53,6 +53,9 @@ func (e *originError) status() (int, string) {
 	if isTimeout(e.err) {
 		return http.StatusGatewayTimeout, fmt.Sprintf("The origin %s did not respond within its response timeout.", e.origin)
 	}
+	if isTLSFailure(e.err) {
+		return http.StatusBadGateway, fmt.Sprintf("The TLS handshake with the origin %s failed (its certificate is not trusted or not for its name).", e.origin)
+	}
 	return http.StatusBadGateway, fmt.Sprintf("The origin %s sent an incomplete or invalid response.", e.origin)
 }
 
@@ -84,7 +87,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			// Every attempt starts from the same viewer request. A shallow copy is enough: the
 			// hooks package never changes the request it is given.
 			c := vr.originEvent(m)
-			c.Origin = m.eventOrigin
+			c.Origin = m.eventFor(vr.tls)
 			c.Body = vr.eventBody(event.OriginRequest)
 			ev = &c
 		}

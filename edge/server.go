@@ -132,6 +132,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.write(w, tx, s.edgeError(http.StatusBadRequest, reason, tx))
 		return
 	}
+	if resp := s.viewerProtocol(tx); resp != nil {
+		s.write(w, tx, resp)
+		return
+	}
 	if !tx.b.allowed.has(r.Method) {
 		s.write(w, tx, s.edgeError(http.StatusForbidden, "This distribution is not configured to allow the HTTP request method that was used for this request.", tx))
 		return
@@ -179,6 +183,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	}
+	if isWebSocket(r) {
+		s.webSocket(ctx, w, tx, vr)
+		return
 	}
 	resp := s.respond(ctx, tx, vr, true)
 	if resp == nil {
@@ -253,6 +261,9 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 		vr.ae = vr.pol.acceptEncoding(vr)
 	} else {
 		vr.ae, vr.aeNormal = normAcceptEncoding(vr.header), true
+	}
+	if tx.b.Compress { // the formats the edge encodes in count too (compress.go)
+		vr.ae |= tx.b.encodings(tx.r, vr.header)
 	}
 	base := s.cacheKey(tx, vr)
 	key, e, ok := s.lookup(base, vr.ae)
@@ -359,6 +370,9 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 				return s.errorResponse(ctx, tx, key, res.status, res.header, nil, withPages)
 			}
 		}
+	}
+	if tx.b.Compress {
+		s.compress(tx, vr, res)
 	}
 	out := &response{status: res.status, header: res.header, body: res.bytes, stream: res.body, declared: res.length,
 		xcache: xcache, noVResp: res.generated && res.status >= 400}
@@ -580,7 +594,7 @@ func orEmpty(h http.Header) http.Header {
 func (s *Server) fetchPage(ctx context.Context, tx *exchange, p *errorpages.Page) *response {
 	ptx := &exchange{id: tx.id, start: time.Now(), r: tx.r, d: tx.d, b: tx.d.match(p.Path), hooks: tx.hooks,
 		rec: tx.rec, detail: tx.detail, forPage: true}
-	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r)}
+	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r), tls: tx.r.TLS != nil}
 	tx.d.initPolicy(pr, ptx.b, tx.r)
 	resp := s.respond(ctx, ptx, pr, false)
 	for _, a := range ptx.attempts {

@@ -23,15 +23,17 @@ import (
 // a config file).
 const tokenEnv = "HOOKFRONT_ADMIN_TOKEN"
 
-// devFlags are the admin and cache flags that serve and demo share.
+// devFlags are the admin, cache and TLS flags that serve and demo share.
 type devFlags struct {
 	admin   string
 	noCache bool
+	tls     tlsFlags
 }
 
 func (f *devFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.admin, "admin", "", "admin listener address, or off (default admin.listen, else "+admin.DefaultListen+")")
 	fs.BoolVar(&f.noCache, "no-cache", false, "turn the cache off (as cache.enabled: false)")
+	f.tls.register(fs)
 }
 
 // apply lays the flags over cfg.
@@ -42,6 +44,7 @@ func (f *devFlags) apply(cfg *config.Config) {
 	if f.noCache {
 		cfg.Cache.Enabled = config.Switch{On: false, Set: true}
 	}
+	f.tls.apply(cfg)
 }
 
 // cacheBytes is the edge's cache size: negative turns the cache off.

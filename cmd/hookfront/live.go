@@ -197,6 +197,7 @@ func (l *live) ReloadConfig(why string) {
 		l.log.Warn("listen cannot change while running; restart to use the new address", "listening", l.listen, "config", cfg.Listen)
 	}
 	cfg.Listen = l.listen
+	keepTLS(old, cfg, l.log)
 	if cfg.Cache.MaxSize != old.Cache.MaxSize || cfg.Cache.MaxObject != old.Cache.MaxObject {
 		l.log.Warn("cache sizes cannot change while running; restart to use them")
 	}

@@ -99,6 +99,12 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return err
 	}
+	tl, err := openTLS(ctx, cfg, log) // before the edge starts: redirects need its port
+	if err != nil {
+		adm.close()
+		return err
+	}
+	defer tl.close() // after the drain, or when start-up fails
 	wq, err := openWriteQueues(ctx, cfg, log, adm.addr())
 	if err != nil {
 		adm.close()
@@ -152,8 +158,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		MaxHeaderBytes: edge.NetHTTPMaxHeaderBytes(int(cfg.Server.MaxHeaderBytes)),
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(l) }()
+	tl.serve(hs, errc)
+	tl.logListening(log, cfg.TLS)
 	log.Info("listening", "addr", "http://"+l.Addr().String(), "config", cfg.Path, "distribution", cfg.Describe())
 	if ready != nil {
 		ready(l.Addr().String(), adm.addr())
@@ -166,11 +174,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	log.Info("shutting down", "drain_timeout", cfg.Server.ShutdownTimeout.Duration)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if err := errors.Join(hs.Shutdown(sctx), tl.shutdown(sctx)); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutting down: %w", err)
 	} else if err != nil {
 		log.Warn("requests still running after the drain timeout were cut off", "timeout", cfg.Server.ShutdownTimeout.Duration)
-		_ = hs.Close()
+		_ = hs.Close() // the HTTPS listener's are cut off by tl.close
 	}
 	log.Info("stopped")
 	return nil

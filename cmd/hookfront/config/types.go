@@ -33,6 +33,7 @@ type File struct {
 	Viewer                  *Viewer                 `yaml:"viewer"`
 	DefaultRootObject       string                  `yaml:"default_root_object"`
 	Admin                   Admin                   `yaml:"admin"`
+	TLS                     *TLS                    `yaml:"tls"`
 }
 
 // Watch tunes how the hooks folder and the config file are watched.
@@ -53,6 +54,12 @@ type Origin struct {
 	ResponseTimeout    Duration          `yaml:"response_timeout"`
 	KeepaliveTimeout   Duration          `yaml:"keepalive_timeout"`
 	CustomHeaders      map[string]string `yaml:"custom_headers"`
+
+	OriginProtocolPolicy string `yaml:"origin_protocol_policy"` // http-only, https-only, match-viewer
+	HTTPPort             int    `yaml:"http_port"`              // match-viewer, https:// url: where HTTP viewers go
+	HTTPSPort            int    `yaml:"https_port"`             // match-viewer, http:// url: where HTTPS viewers go
+	TLSCA                string `yaml:"tls_ca"`                 // PEM CA certificates trusted beside the system roots
+	TLSServerName        string `yaml:"tls_server_name"`
 }
 
 // OriginGroup is one entry of origin_groups.
@@ -114,6 +121,9 @@ type Behavior struct {
 	OriginRequestPolicy   string           `yaml:"origin_request_policy"`
 	ResponseHeadersPolicy string           `yaml:"response_headers_policy"`
 	ForwardedValues       *ForwardedValues `yaml:"forwarded_values"`
+
+	ViewerProtocolPolicy string `yaml:"viewer_protocol_policy"` // allow-all, redirect-to-https, https-only
+	Compress             bool   `yaml:"compress"`
 }
 
 // TTL is a behavior's min/default/max.

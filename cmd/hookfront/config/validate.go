@@ -60,6 +60,7 @@ func (c *Config) validate(ck *checker) {
 	c.validateWriteFailoverMethods(ck)
 	c.validateCache(ck)
 	c.validateAdmin(ck)
+	c.validateTLS(ck)
 
 	ht := &f.HookTimeouts
 	if !ht.Viewer.Set {
@@ -138,6 +139,7 @@ func (c *Config) validateOrigin(ck *checker, i int, ids map[string]string) {
 	rangeCheck(ck, at+".connection_timeout", o.ConnectionTimeout.Duration, time.Second, 10*time.Second)
 	rangeCheck(ck, at+".response_timeout", o.ResponseTimeout.Duration, time.Second, 120*time.Second)
 	rangeCheck(ck, at+".keepalive_timeout", o.KeepaliveTimeout.Duration, time.Second, 120*time.Second)
+	c.validateOriginTransport(ck, at, o)
 	for name, v := range o.CustomHeaders {
 		lower := strings.ToLower(name)
 		switch {
@@ -335,6 +337,7 @@ func (c *Config) validateBehaviors(ck *checker, ids map[string]string) {
 			ck.errorf(at+".target", "%q is not an origin or origin group id%s", b.Target, c.known("", ids))
 		}
 		c.validateMethods(ck, at, b)
+		c.validateViewerProtocol(ck, at, b)
 		c.validateBehaviorPolicies(ck, at, b)
 		c.validateTTL(ck, at, b)
 		for trig, h := range b.Hooks {
