@@ -73,8 +73,14 @@ func errorKind(err error) string {
 func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, stale *Entry) (*originResult, error) {
 	b := tx.b
 	hasReq, hasResp := tx.has(event.OriginRequest), tx.has(event.OriginResponse)
+	tx.planHealth(vr.method)
+	hp := &tx.health
 	for i, m := range b.members {
-		last := i == len(b.members)-1
+		if hp.skipped(i) {
+			tx.attempts = append(tx.attempts, skippedAttempt(m, b.group))
+			continue
+		}
+		last := hp.last(i, len(b.members))
 		tx.member = i
 		// ev is what origin hooks see; changed is the request as origin-request left it, nil when
 		// it left it as it was (the outbound request is then built from vr, which is cheaper).
@@ -90,9 +96,11 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		if hasReq {
 			out, gen, err := tx.requestHook(ctx, event.OriginRequest, ev)
 			if err != nil {
+				hp.unknown(i)
 				return nil, &hookError{trigger: event.OriginRequest, err: err}
 			}
 			if gen != nil {
+				hp.unknown(i)
 				status, h, body := applyEventResponse(gen)
 				return &originResult{status: status, header: h, bytes: body, generated: true, member: m}, nil
 			}
@@ -103,10 +111,15 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		start := time.Now()
 		resp, err := s.roundTrip(ctx, tx, vr, changed, m, stale)
 		a := attemptLog{origin: m.ID, start: start, dur: time.Since(start), url: tx.sentURL}
+		if b.group != nil {
+			a.group = b.group.ID
+		}
 		if err != nil {
 			if ctx.Err() != nil {
+				hp.unknown(i)
 				return nil, errClientGone
 			}
+			hp.observed(i, b.group, vr.method, err, 0)
 			a.err = errorKind(err)
 			if !last {
 				if ok, why := mayFailover(b.group, vr, err, 0); ok {
@@ -121,6 +134,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			return nil, &originError{origin: m.ID, err: err}
 		}
 		a.status = resp.StatusCode
+		hp.observed(i, b.group, vr.method, nil, resp.StatusCode)
 		removeHopHeaders(resp.Header)
 		res := &originResult{status: resp.StatusCode, header: resp.Header, body: resp.Body, member: m}
 		if hasResp {

@@ -64,6 +64,9 @@ type HookStep struct {
 	Error    string
 	Call     *event.CallTrace // nil at DetailSteps
 	ForPage  bool             // ran while fetching a custom error page (page_path)
+	// File is the hook file bound to the trigger, when the hook set names it (at every Detail:
+	// metrics count calls per file without paying for a call trace).
+	File string
 }
 
 // Cache decisions.
@@ -102,6 +105,7 @@ type PageStep struct {
 // AttemptStep is one origin attempt.
 type AttemptStep struct {
 	Origin   string
+	Group    string // the origin group the origin was tried as a member of; "" for a single origin
 	Start    time.Time
 	Method   string
 	URL      string // as sent (after origin-request)
@@ -111,6 +115,9 @@ type AttemptStep struct {
 	Failover string // why the next member was tried
 	Stop     string // why it was not, when a GET would have been
 	Page     bool   // fetched a custom error page
+	// Skipped says why the member was not tried at all ("ejected": origin health); nothing was
+	// sent, and Status, Error and Duration are zero.
+	Skipped string
 }
 
 // Summary is a request as a whole.
@@ -128,6 +135,11 @@ type Summary struct {
 	Duration   time.Duration
 	Note       string
 	Attempts   []AttemptStep
+	// What went to the viewer: the response headers as sent (read-only; nil when nothing was
+	// sent), the body bytes written, and the time from the start to the response headers.
+	Header    http.Header
+	BodyBytes int64
+	FirstByte time.Duration
 }
 
 // combine makes one Observer of many.
@@ -203,24 +215,24 @@ func (s *Server) observe(tx *exchange) {
 	}
 }
 
-// finish ends a request: its access-log line and its summary to the recorder.
+// finish ends a request: its summary to the recorders (the access log is one of them).
 func (s *Server) finish(tx *exchange) {
-	s.logAccess(tx)
 	if tx.rec == nil {
 		return
 	}
 	r := tx.r
 	sum := &Summary{ID: tx.id, Start: tx.start, Method: r.Method, Path: r.URL.RequestURI(), Host: r.Host,
 		ClientIP: clientIP(r), Behavior: tx.b.ID(), Status: tx.status, XCache: tx.xcache,
-		Duration: time.Since(tx.start), Note: tx.note}
+		Duration: time.Since(tx.start), Note: tx.note,
+		Header: tx.sent.header, BodyBytes: tx.sent.bytes, FirstByte: tx.sent.firstByte}
 	if g, ok := tx.hooks.(interface{ GenerationID() int64 }); ok {
 		sum.Generation = g.GenerationID()
 	}
 	if len(tx.attempts) > 0 {
 		sum.Attempts = make([]AttemptStep, len(tx.attempts))
 		for i, a := range tx.attempts {
-			st := AttemptStep{Origin: a.origin, Start: a.start, Method: r.Method, Status: a.status, Error: a.err,
-				Duration: a.dur, Failover: a.next, Stop: a.stop, Page: a.page}
+			st := AttemptStep{Origin: a.origin, Group: a.group, Start: a.start, Method: r.Method, Status: a.status, Error: a.err,
+				Duration: a.dur, Failover: a.next, Stop: a.stop, Page: a.page, Skipped: a.skip}
 			if a.page {
 				st.Method = http.MethodGet
 			}
@@ -242,7 +254,7 @@ func (tx *exchange) requestHook(ctx context.Context, t event.Trigger, in *event.
 	cfg.Trace = tx.callTrace()
 	start := time.Now()
 	out, gen, err := tx.hooks.Request(ctx, tx.b.ID(), t, cfg, in)
-	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage}
+	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage, File: tx.hookFile(t)}
 	switch {
 	case err != nil:
 		tx.failedStep(&step, err)
@@ -262,12 +274,24 @@ func (tx *exchange) responseHook(ctx context.Context, t event.Trigger, req *even
 	cfg.Trace = tx.callTrace()
 	start := time.Now()
 	out, err := tx.hooks.Response(ctx, tx.b.ID(), t, cfg, req, in)
-	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage}
+	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage, File: tx.hookFile(t)}
 	if err != nil {
 		tx.failedStep(&step, err)
 	}
 	tx.rec.Hook(step)
 	return out, err
+}
+
+// hookFiler is what a HookSet may also say: which file is bound to a trigger.
+type hookFiler interface {
+	HookFile(behavior string, t event.Trigger) string
+}
+
+func (tx *exchange) hookFile(t event.Trigger) string {
+	if f, ok := tx.hooks.(hookFiler); ok {
+		return f.HookFile(tx.b.ID(), t)
+	}
+	return ""
 }
 
 func (tx *exchange) callTrace() *event.CallTrace {

@@ -38,6 +38,9 @@ type Options struct {
 	MaxObjectBytes int64
 	// Observers follow each request's steps (traces, metrics…); none costs nothing.
 	Observers []Observer
+	// AccessLog is where the access log's slog lines go; nil means Logger. A logger that does
+	// not write info records writes none (another format is then an Observer).
+	AccessLog *slog.Logger
 }
 
 // Server is the edge: an http.Handler.
@@ -49,14 +52,20 @@ type Server struct {
 	flight flight
 	// observer is nil when nothing observes requests.
 	observer Observer
+	health   *healthRegistry // origin health of the groups that opt in (health.go)
 }
 
 // NewServer prepares d and returns a Server for it.
 func NewServer(d *Distribution, opt Options) (*Server, error) {
-	s := &Server{hooks: opt.Hooks, log: opt.Logger, observer: combine(opt.Observers)}
+	s := &Server{hooks: opt.Hooks, log: opt.Logger}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if opt.AccessLog == nil {
+		opt.AccessLog = s.log
+	}
+	s.observer = combine(append([]Observer{&accessLog{log: opt.AccessLog}}, opt.Observers...))
+	s.health = newHealthRegistry(s.log)
 	if opt.CacheBytes == 0 {
 		opt.CacheBytes = 256 << 20
 	}
@@ -73,6 +82,9 @@ func NewServer(d *Distribution, opt Options) (*Server, error) {
 // the one they started with.
 func (s *Server) Swap(d *Distribution) error {
 	if err := d.Prepare(); err != nil {
+		return fmt.Errorf("preparing distribution: %w", err)
+	}
+	if err := s.health.attach(d); err != nil {
 		return fmt.Errorf("preparing distribution: %w", err)
 	}
 	s.dist.Store(d)
@@ -114,6 +126,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.observe(tx)
 	defer s.finish(tx)
+	w = tx.watch(w)
 	ctx := r.Context()
 
 	if reason := checkPath(r); reason != "" {
