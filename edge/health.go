@@ -277,7 +277,7 @@ func (p *healthPlan) last(i, n int) bool {
 	if p.members == nil || n > 64 {
 		return false
 	}
-	later := uint64(1)<<n - 1 &^ (uint64(1)<<(i+1) - 1)
+	later := uint64(1)<<n - 1&^(uint64(1)<<(i+1)-1)
 	return later&^p.skip == 0
 }
 

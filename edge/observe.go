@@ -156,19 +156,25 @@ func combine(obs []Observer) Observer {
 type fanOut []Observer
 
 func (f fanOut) Observe(id string, start time.Time, r *http.Request) Recorder {
+	// One recorder is handed back as it is: a slice is made only for two or more.
+	var first Recorder
 	var recs fanRecorder
 	for _, o := range f {
-		if rec := o.Observe(id, start, r); rec != nil {
+		rec := o.Observe(id, start, r)
+		switch {
+		case rec == nil:
+		case first == nil:
+			first = rec
+		case recs == nil:
+			recs = fanRecorder{first, rec}
+		default:
 			recs = append(recs, rec)
 		}
 	}
-	switch len(recs) {
-	case 0:
-		return nil
-	case 1:
-		return recs[0]
+	if recs != nil {
+		return recs
 	}
-	return recs
+	return first
 }
 
 type fanRecorder []Recorder
