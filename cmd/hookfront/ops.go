@@ -111,12 +111,13 @@ func (o *ops) edgeOptions(observers []edge.Observer) edge.Options {
 	return edge.Options{Observers: observers, AccessLog: o.accessLog}
 }
 
-// mount adds the operators' endpoints to the admin listener.
+// mount adds the operators' endpoints to the admin listener; /healthz and /readyz answer
+// without the token (they tell nothing else, and probes carry no secrets).
 func (o *ops) mount(srv *admin.Server) {
-	srv.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv.HandlePublic("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		opsJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
-	srv.Handle("GET /readyz", http.HandlerFunc(o.readyz))
+	srv.HandlePublic("GET /readyz", http.HandlerFunc(o.readyz))
 	srv.Handle("GET /api/health", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		opsJSON(w, http.StatusOK, map[string]any{"origins": o.health()})
 	}))
