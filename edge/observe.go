@@ -37,7 +37,8 @@ type Recorder interface {
 type Detail uint8
 
 const (
-	// DetailSteps records what the edge sees: trigger, duration, outcome, error class.
+	// DetailSteps records what the edge sees: trigger, duration, outcome, error class (cache
+	// steps carry only the reasons that cost nothing to give, attempts no URL).
 	DetailSteps Detail = iota
 	// DetailCalls adds what the hooks package knows (event.CallTrace): file, handler, console
 	// lines, the error's position.
@@ -108,7 +109,7 @@ type AttemptStep struct {
 	Group    string // the origin group the origin was tried as a member of; "" for a single origin
 	Start    time.Time
 	Method   string
-	URL      string // as sent (after origin-request)
+	URL      string // as sent (after origin-request); given when a Recorder asks for DetailCalls or more
 	Status   int    // 0 when there was no response
 	Error    string // connect_failure, timeout, error, body_…
 	Duration time.Duration
@@ -140,6 +141,8 @@ type Summary struct {
 	Header    http.Header
 	BodyBytes int64
 	FirstByte time.Duration
+
+	attemptBuf [2]AttemptStep // room for the attempts of a common request: one allocation for all
 }
 
 // combine makes one Observer of many.
@@ -234,15 +237,19 @@ func (s *Server) finish(tx *exchange) {
 	if g, ok := tx.hooks.(interface{ GenerationID() int64 }); ok {
 		sum.Generation = g.GenerationID()
 	}
-	if len(tx.attempts) > 0 {
-		sum.Attempts = make([]AttemptStep, len(tx.attempts))
+	if n := len(tx.attempts); n > 0 {
+		if n <= len(sum.attemptBuf) {
+			sum.Attempts = sum.attemptBuf[:n]
+		} else {
+			sum.Attempts = make([]AttemptStep, n)
+		}
 		for i, a := range tx.attempts {
 			st := AttemptStep{Origin: a.origin, Group: a.group, Start: a.start, Method: r.Method, Status: a.status, Error: a.err,
 				Duration: a.dur, Failover: a.next, Stop: a.stop, Page: a.page, Skipped: a.skip}
 			if a.page {
 				st.Method = http.MethodGet
 			}
-			if a.url != nil {
+			if a.url != nil && tx.detail >= DetailCalls { // metrics and access logs never read it
 				st.URL = a.url.String()
 			}
 			sum.Attempts[i] = st
@@ -319,11 +326,17 @@ func (tx *exchange) cacheStep(key, decision, reason string, ttl time.Duration) {
 	}
 }
 
-// notStored records a response for a cacheable request that was not stored.
+// notStored records a response for a cacheable request that was not stored. Its reason is
+// built for recorders that read reasons (DetailCalls and up), not for metrics.
 func (tx *exchange) notStored(key string, status int, h http.Header) {
-	if tx.rec != nil && key != "" {
-		tx.cacheStep(key, CacheNotStored, "TTL 0 for status "+strconv.Itoa(status)+" with Cache-Control "+strconv.Quote(h.Get("Cache-Control"))+" (CloudFront's TTL rules)", 0)
+	if tx.rec == nil || key == "" {
+		return
 	}
+	reason := ""
+	if tx.detail >= DetailCalls {
+		reason = "TTL 0 for status " + strconv.Itoa(status) + " with Cache-Control " + strconv.Quote(h.Get("Cache-Control")) + " (CloudFront's TTL rules)"
+	}
+	tx.cacheStep(key, CacheNotStored, reason, 0)
 }
 
 // pageStep records the custom error page chosen for status.
