@@ -137,7 +137,7 @@ behaviors:
 			t.Fatalf("%s: %d", r.path, resp.StatusCode)
 		}
 	}
-	fams := waitMetric(t, admin, 4, "hookfront_hook_duration_seconds", "trigger=viewer-request")
+	fams := waitMetric(t, admin, 3, "hookfront_hook_duration_seconds", "trigger=viewer-request")
 	for _, c := range []struct {
 		want   float64
 		name   string
@@ -152,7 +152,7 @@ behaviors:
 		{2, "hookfront_origin_requests_total", []string{"code=200", "origin=s"}},
 		{2, "hookfront_origin_duration_seconds", []string{"origin=s"}},
 		{1, "hookfront_failovers_total", []string{"group=g", "reason=status_503"}},
-		{3, "hookfront_hook_invocations_total", []string{"file=vr.js", "result=continued", "trigger=viewer-request"}},
+		{2, "hookfront_hook_invocations_total", []string{"file=vr.js", "result=continued", "trigger=viewer-request"}},
 		{1, "hookfront_hook_invocations_total", []string{"file=vr.js", "result=execution_error", "trigger=viewer-request"}},
 		{1, "hookfront_origin_healthy", []string{"class=reads", "origin=p"}},
 		{1, "hookfront_origin_healthy", []string{"class=writes", "origin=s"}},

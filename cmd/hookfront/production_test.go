@@ -403,3 +403,16 @@ func TestProductionKubernetes(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// The README shows the files of examples/production as they are.
+func TestProductionFilesInREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"hookfront.service", "logrotate", "Dockerfile", "kubernetes.yaml", "prometheus.yml"} {
+		if !strings.Contains(string(readme), "\n"+readProduction(t, name)+"```\n") {
+			t.Errorf("the README does not show examples/production/%s as it is", name)
+		}
+	}
+}
