@@ -8,8 +8,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookfront/hookfront/edge"
+	"github.com/hookfront/hookfront/hooks/event"
 )
 
 // discardWriter is a ResponseWriter that keeps nothing, so the benchmark measures the handler.
@@ -58,3 +60,19 @@ func BenchmarkHitNoMetrics(b *testing.B)  { run(b, benchEdge(b), "/x/cached") }
 func BenchmarkHitMetrics(b *testing.B)    { run(b, benchEdge(b, New(Options{})), "/x/cached") }
 func BenchmarkMissNoMetrics(b *testing.B) { run(b, benchEdge(b), "/x/nostore") }
 func BenchmarkMissMetrics(b *testing.B)   { run(b, benchEdge(b, New(Options{})), "/x/nostore") }
+
+// What the metrics Recorder itself costs a request: a miss with one origin attempt and two
+// hook calls (the Summary is made by the edge for every observer; see BenchmarkSummary).
+func BenchmarkRecorder(b *testing.B) {
+	m := New(Options{})
+	rec := m.Observe("", time.Time{}, nil)
+	hook := edge.HookStep{Trigger: event.OriginRequest, Outcome: edge.HookContinued, File: "noop.js", Duration: 3 * time.Microsecond}
+	sum := &edge.Summary{Behavior: "/api/*", Status: 200, XCache: "Miss from hookfront", Duration: 50 * time.Microsecond,
+		Attempts: []edge.AttemptStep{{Origin: "o", Group: "g", Status: 200, Duration: 40 * time.Microsecond}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		rec.Hook(hook)
+		rec.Hook(hook)
+		rec.End(sum)
+	}
+}

@@ -44,23 +44,12 @@ type Metrics struct {
 	hookDur    *prometheus.HistogramVec
 	reloads    *prometheus.CounterVec
 
-	// The series requests use, found without WithLabelValues (children.go).
-	reqC       children[reqKey, prometheus.Counter]
-	durC       children[string, prometheus.Observer]
-	originC    children[[2]string, prometheus.Counter]
-	originDurC children[string, prometheus.Observer]
-	failC      children[[2]string, prometheus.Counter]
-	hookC      children[hookKey, prometheus.Counter]
-	hookDurC   children[string, prometheus.Observer]
+	// The series requests use, found without WithLabelValues (series.go).
+	behaviorC children[string, *labelled]
+	originC   children[string, *labelled]
+	hookC     children[string, *hookSeries]
+	failC     children[[2]string, prometheus.Counter]
 }
-
-type reqKey struct {
-	behavior string
-	code     int
-	cache    string
-}
-
-type hookKey struct{ trigger, file, result string }
 
 // Buckets, in seconds: a proxy's requests and hook calls are mostly well under a millisecond
 // to a few ones, with a tail up to the origin and hook timeouts.
@@ -133,27 +122,31 @@ func (r *recorder) Detail() edge.Detail  { return edge.DetailSteps }
 func (r *recorder) Cache(edge.CacheStep) {}
 func (r *recorder) Page(edge.PageStep)   {}
 func (r *recorder) Hook(s edge.HookStep) {
-	r.hookC.get(hookKey{string(s.Trigger), s.File, hookResult(s)}, func(k hookKey) prometheus.Counter {
-		return r.hookCalls.WithLabelValues(k.trigger, k.file, k.result)
-	}).Inc()
-	r.hookDurC.get(string(s.Trigger), func(t string) prometheus.Observer { return r.hookDur.WithLabelValues(t) }).Observe(s.Duration.Seconds())
+	hs := r.hookC.get(s.File, newHookSeries)
+	p := hs.get(triggerIndex(s.Trigger), hookResult(s), func(t, res int) pair {
+		return pair{r.hookCalls.WithLabelValues(string(triggers[t]), s.File, hookResults[res]), r.hookDur.WithLabelValues(string(triggers[t]))}
+	})
+	p.count.Inc()
+	p.time.Observe(s.Duration.Seconds())
 }
 
 func (r *recorder) End(s *edge.Summary) {
-	r.reqC.get(reqKey{s.Behavior, s.Status, cacheResult(s.XCache)}, func(k reqKey) prometheus.Counter {
-		return r.requests.WithLabelValues(k.behavior, code(k.code), k.cache)
+	b := r.behaviorC.get(s.Behavior, func(b string) *labelled { return &labelled{time: r.duration.WithLabelValues(b)} })
+	b.time.Observe(s.Duration.Seconds())
+	cache := cacheResult(s.XCache)
+	b.count(s.Status*numCacheResults+cache, func() prometheus.Counter {
+		return r.requests.WithLabelValues(s.Behavior, code(s.Status), cacheResults[cache])
 	}).Inc()
-	r.durC.get(s.Behavior, func(b string) prometheus.Observer { return r.duration.WithLabelValues(b) }).Observe(s.Duration.Seconds())
 	for i := range s.Attempts {
 		a := &s.Attempts[i]
 		if a.Skipped != "" {
 			r.failover(a.Group, a.Skipped)
 			continue
 		}
-		r.originC.get([2]string{a.Origin, originCode(a)}, func(k [2]string) prometheus.Counter {
-			return r.originReqs.WithLabelValues(k[0], k[1])
-		}).Inc()
-		r.originDurC.get(a.Origin, func(o string) prometheus.Observer { return r.originDur.WithLabelValues(o) }).Observe(a.Duration.Seconds())
+		o := r.originC.get(a.Origin, func(o string) *labelled { return &labelled{time: r.originDur.WithLabelValues(o)} })
+		o.time.Observe(a.Duration.Seconds())
+		c := originCode(a)
+		o.count(c, func() prometheus.Counter { return r.originReqs.WithLabelValues(a.Origin, originCodeLabel(c)) }).Inc()
 		if a.Failover != "" {
 			r.failover(a.Group, failoverReason(a.Failover))
 		}
@@ -180,33 +173,58 @@ func code(status int) string {
 	return strconv.Itoa(status)
 }
 
+// The cache label's values.
+const (
+	cacheHit = iota
+	cacheMiss
+	cacheRefreshHit
+	cacheError
+	cacheGenerated
+	numCacheResults
+)
+
+var cacheResults = [numCacheResults]string{"hit", "miss", "refresh_hit", "error", "generated"}
+
 // cacheResult is the x-cache value as the cache label: a request that got no response (the
 // viewer went away) counts as an error.
-func cacheResult(xcache string) string {
+func cacheResult(xcache string) int {
 	switch xcache {
 	case "Hit from hookfront":
-		return "hit"
+		return cacheHit
 	case "Miss from hookfront":
-		return "miss"
+		return cacheMiss
 	case "RefreshHit from hookfront":
-		return "refresh_hit"
+		return cacheRefreshHit
 	case "LambdaGeneratedResponse from hookfront", "FunctionGeneratedResponse from hookfront":
-		return "generated"
+		return cacheGenerated
 	}
-	return "error"
+	return cacheError
 }
 
-// originCode is an attempt's outcome as the code label.
-func originCode(a *edge.AttemptStep) string {
+// originCode is an attempt's outcome: its status, or a negative number for a failure without
+// one (originCodeLabel names it).
+func originCode(a *edge.AttemptStep) int {
 	switch strings.TrimPrefix(a.Error, "body_") {
 	case "":
-		return code(a.Status)
+		return a.Status
 	case "connect_failure":
-		return "connect_error"
+		return -1
 	case "timeout":
-		return "timeout"
+		return -2
 	}
-	return "reset"
+	return -3
+}
+
+func originCodeLabel(c int) string {
+	switch c {
+	case -1:
+		return "connect_error"
+	case -2:
+		return "timeout"
+	case -3:
+		return "reset"
+	}
+	return code(c)
 }
 
 func failoverReason(next string) string {
@@ -216,20 +234,23 @@ func failoverReason(next string) string {
 	return next
 }
 
-func hookResult(s edge.HookStep) string {
+// The result label's values.
+var hookResults = []string{"continued", "generated", "execution_error", "validation_error", "limit_exceeded"}
+
+func hookResult(s edge.HookStep) int {
 	switch s.Outcome {
 	case edge.HookContinued:
-		return "continued"
+		return 0
 	case edge.HookGenerated:
-		return "generated"
+		return 1
 	}
 	switch s.Class {
 	case "LambdaValidationError":
-		return "validation_error"
+		return 3
 	case "LambdaLimitExceeded":
-		return "limit_exceeded"
+		return 4
 	}
-	return "execution_error"
+	return 2
 }
 
 // Known is what the running config names: the label values that may stay.
@@ -244,10 +265,8 @@ func (m *Metrics) SetDistribution(k Known) {
 	prune(m.originReqs, "origin", k.Origins)
 	prune(m.originDur, "origin", k.Origins)
 	prune(m.failovers, "group", k.Groups)
-	m.reqC.reset()
-	m.durC.reset()
+	m.behaviorC.reset()
 	m.originC.reset()
-	m.originDurC.reset()
 	m.failC.reset()
 }
 
