@@ -24,6 +24,9 @@ func (a *accessLog) Observe(_ string, _ time.Time, r *http.Request) Recorder {
 	return a
 }
 
+// BorrowsSummary: the line is written during End.
+func (a *accessLog) BorrowsSummary() {}
+
 func (a *accessLog) Detail() Detail  { return DetailSteps }
 func (a *accessLog) Hook(HookStep)   {}
 func (a *accessLog) Cache(CacheStep) {}

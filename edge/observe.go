@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hookfront/hookfront/errorpages"
@@ -230,7 +231,14 @@ func (s *Server) finish(tx *exchange) {
 		return
 	}
 	r := tx.r
-	sum := &Summary{ID: tx.id, Start: tx.start, Method: r.Method, Path: r.URL.RequestURI(), Host: r.Host,
+	borrowed := borrows(tx.rec)
+	var sum *Summary
+	if borrowed {
+		sum = summaries.Get().(*Summary)
+	} else {
+		sum = new(Summary)
+	}
+	*sum = Summary{ID: tx.id, Start: tx.start, Method: r.Method, Path: r.URL.RequestURI(), Host: r.Host,
 		ClientIP: clientIP(r), Behavior: tx.b.ID(), Status: tx.status, XCache: tx.xcache,
 		Duration: time.Since(tx.start), Note: tx.note,
 		Header: tx.sent.header, BodyBytes: tx.sent.bytes, FirstByte: tx.sent.firstByte}
@@ -256,6 +264,36 @@ func (s *Server) finish(tx *exchange) {
 		}
 	}
 	tx.rec.End(sum)
+	if borrowed {
+		*sum = Summary{}
+		summaries.Put(sum)
+	}
+}
+
+// SummaryBorrower is a Recorder that reads the Summary only while End runs and keeps nothing
+// of it (metrics, access logs). When every recorder of a request borrows, the edge reuses its
+// Summaries instead of allocating one per request; a Recorder that keeps it (traces) must not
+// implement this.
+type SummaryBorrower interface {
+	BorrowsSummary()
+}
+
+var summaries = sync.Pool{New: func() any { return new(Summary) }}
+
+// borrows says whether every recorder of rec only borrows the Summary.
+func borrows(rec Recorder) bool {
+	switch r := rec.(type) {
+	case fanRecorder:
+		for _, one := range r {
+			if !borrows(one) {
+				return false
+			}
+		}
+		return true
+	case SummaryBorrower:
+		return true
+	}
+	return false
 }
 
 // requestHook runs a request trigger, recording the call when the request is observed.

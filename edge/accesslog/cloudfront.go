@@ -60,6 +60,9 @@ type cfRecord struct {
 	generated bool   // origin-request generated the response
 }
 
+// BorrowsSummary: the line is written during End.
+func (rec *cfRecord) BorrowsSummary() {}
+
 func (rec *cfRecord) Detail() edge.Detail  { return edge.DetailSteps }
 func (rec *cfRecord) Cache(edge.CacheStep) {}
 func (rec *cfRecord) Page(edge.PageStep)   {}

@@ -118,6 +118,9 @@ func (m *Metrics) Observe(string, time.Time, *http.Request) edge.Recorder { retu
 
 type recorder Metrics
 
+// BorrowsSummary: the summary is counted during End and not kept.
+func (r *recorder) BorrowsSummary() {}
+
 func (r *recorder) Detail() edge.Detail  { return edge.DetailSteps }
 func (r *recorder) Cache(edge.CacheStep) {}
 func (r *recorder) Page(edge.PageStep)   {}
