@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"reflect"
 	"sync/atomic"
 
 	"github.com/hookfront/hookfront/admin"
@@ -30,6 +31,7 @@ type ops struct {
 	out        *accesslog.Output
 	accessLog  *slog.Logger
 	cloudfront *accesslog.CloudFront
+	accessCfg  *config.AccessLog // as started: it cannot change while running
 
 	srv atomic.Pointer[edge.Server]
 	reg atomic.Pointer[hooks.Registry] // the hooks registry serving (nil without hooks)
@@ -58,6 +60,7 @@ func newOps(cfg *config.Config, log *slog.Logger, adminOn bool) (*ops, error) {
 		o.metrics = metrics.New(mo)
 	}
 	al := cfg.AccessLog
+	o.accessCfg = al
 	if al == nil {
 		return o, nil
 	}
@@ -170,6 +173,9 @@ func (o *ops) reloaded(r *reloadOutcome) {
 			}
 			if o.cloudfront != nil {
 				o.cloudfront.SetDomain(r.cfg.DomainName)
+			}
+			if !reflect.DeepEqual(o.accessCfg, r.cfg.AccessLog) {
+				o.log.Warn("access_log cannot change while running; restart to use the new one")
 			}
 		}
 		if o.metrics != nil {
