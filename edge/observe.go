@@ -142,8 +142,6 @@ type Summary struct {
 	Header    http.Header
 	BodyBytes int64
 	FirstByte time.Duration
-
-	attemptBuf [2]AttemptStep // room for the attempts of a common request: one allocation for all
 }
 
 // combine makes one Observer of many.
@@ -238,34 +236,37 @@ func (s *Server) finish(tx *exchange) {
 	} else {
 		sum = new(Summary)
 	}
-	*sum = Summary{ID: tx.id, Start: tx.start, Method: r.Method, Path: r.URL.RequestURI(), Host: r.Host,
-		ClientIP: clientIP(r), Behavior: tx.b.ID(), Status: tx.status, XCache: tx.xcache,
-		Duration: time.Since(tx.start), Note: tx.note,
-		Header: tx.sent.header, BodyBytes: tx.sent.bytes, FirstByte: tx.sent.firstByte}
+	// Field by field: a pooled Summary is filled in place, not copied over whole.
+	sum.ID, sum.Start, sum.Method, sum.Path, sum.Host = tx.id, tx.start, r.Method, r.URL.RequestURI(), r.Host
+	sum.ClientIP, sum.Behavior, sum.Status, sum.XCache = clientIP(r), tx.b.ID(), tx.status, tx.xcache
+	sum.Duration, sum.Note = time.Since(tx.start), tx.note
+	sum.Header, sum.BodyBytes, sum.FirstByte = tx.sent.header, tx.sent.bytes, tx.sent.firstByte
 	if g, ok := tx.hooks.(interface{ GenerationID() int64 }); ok {
 		sum.Generation = g.GenerationID()
 	}
 	if n := len(tx.attempts); n > 0 {
-		if n <= len(sum.attemptBuf) {
-			sum.Attempts = sum.attemptBuf[:n]
+		if cap(sum.Attempts) >= n {
+			sum.Attempts = sum.Attempts[:n]
 		} else {
 			sum.Attempts = make([]AttemptStep, n)
 		}
 		for i, a := range tx.attempts {
-			st := AttemptStep{Origin: a.origin, Group: a.group, Start: a.start, Method: r.Method, Status: a.status, Error: a.err,
-				Duration: a.dur, Failover: a.next, Stop: a.stop, Page: a.page, Skipped: a.skip}
+			st := &sum.Attempts[i]
+			st.Origin, st.Group, st.Start, st.Method, st.Status, st.Error = a.origin, a.group, a.start, r.Method, a.status, a.err
+			st.Duration, st.Failover, st.Stop, st.Page, st.Skipped = a.dur, a.next, a.stop, a.page, a.skip
 			if a.page {
 				st.Method = http.MethodGet
 			}
 			if a.url != nil && tx.detail >= DetailCalls { // metrics and access logs never read it
 				st.URL = a.url.String()
 			}
-			sum.Attempts[i] = st
 		}
 	}
 	tx.rec.End(sum)
 	if borrowed {
-		*sum = Summary{}
+		// Keep the attempts' room for the next request; drop every reference.
+		clear(sum.Attempts)
+		*sum = Summary{Attempts: sum.Attempts[:0]}
 		summaries.Put(sum)
 	}
 }

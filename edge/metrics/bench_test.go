@@ -62,8 +62,9 @@ func BenchmarkMissNoMetrics(b *testing.B) { run(b, benchEdge(b), "/x/nostore") }
 func BenchmarkMissMetrics(b *testing.B)   { run(b, benchEdge(b, New(Options{})), "/x/nostore") }
 
 // What the metrics Recorder itself costs a request: a miss with one origin attempt and two
-// hook calls (the Summary is made by the edge for every observer; see BenchmarkSummary).
-func BenchmarkRecorder(b *testing.B) {
+// hook calls, and a hit (the Summary it reads is reused, not allocated: see
+// TestBorrowedSummariesAreReused in edge).
+func BenchmarkRecorderMissTwoHooks(b *testing.B) {
 	m := New(Options{})
 	rec := m.Observe("", time.Time{}, nil)
 	hook := edge.HookStep{Trigger: event.OriginRequest, Outcome: edge.HookContinued, File: "noop.js", Duration: 3 * time.Microsecond}
@@ -73,6 +74,15 @@ func BenchmarkRecorder(b *testing.B) {
 	for b.Loop() {
 		rec.Hook(hook)
 		rec.Hook(hook)
+		rec.End(sum)
+	}
+}
+
+func BenchmarkRecorderHit(b *testing.B) {
+	rec := New(Options{}).Observe("", time.Time{}, nil)
+	sum := &edge.Summary{Behavior: "/api/*", Status: 200, XCache: "Hit from hookfront", Duration: 20 * time.Microsecond}
+	b.ReportAllocs()
+	for b.Loop() {
 		rec.End(sum)
 	}
 }
