@@ -14,11 +14,11 @@ import (
 type borrower struct{ ends int }
 
 func (b *borrower) Observe(string, time.Time, *http.Request) Recorder { return b }
-func (b *borrower) BorrowsSummary()                                     {}
-func (b *borrower) Detail() Detail                                      { return DetailSteps }
-func (b *borrower) Hook(HookStep)                                       {}
-func (b *borrower) Cache(CacheStep)                                     {}
-func (b *borrower) Page(PageStep)                                       {}
+func (b *borrower) BorrowsSummary()                                   {}
+func (b *borrower) Detail() Detail                                    { return DetailSteps }
+func (b *borrower) Hook(HookStep)                                     {}
+func (b *borrower) Cache(CacheStep)                                   {}
+func (b *borrower) Page(PageStep)                                     {}
 func (b *borrower) End(s *Summary) {
 	if s.ID != "" && s.Status == 200 {
 		b.ends++
