@@ -212,3 +212,33 @@ behaviors:
 	fetch(t, "GET", base+"/three")
 	p.waitLogCount(t, `attempts="p skipped: ejected, s 200`, 2)
 }
+
+// server.shutdown_delay: after SIGTERM the edge keeps serving new requests while /readyz
+// already says 503, then drains and exits 0.
+func TestShutdownDelayKeepsServing(t *testing.T) {
+	o := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer o.Close()
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "hookfront.yaml", fmt.Sprintf("origins: [{id: o, url: %q}]\nbehaviors: [{path_pattern: '*', target: o}]\nserver: {shutdown_delay: 3s}\n", o.URL))
+	p, admin := startWithAdmin(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if code, st := readyStatus(t, admin); code == 503 && st == "draining" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never said draining")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if resp, body := fetch(t, "GET", "http://"+p.addr+"/new"); resp.StatusCode != 200 || body != "ok" {
+		t.Fatalf("a new request during the shutdown delay: %d %q", resp.StatusCode, body)
+	}
+	p.waitLog(t, "still serving for the shutdown delay")
+	if err := p.stop(t); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+}

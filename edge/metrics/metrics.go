@@ -100,9 +100,6 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{EnableOpenMetrics: true})
 }
 
-// Registry is the registry behind Handler (tests gather it).
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // Reloaded counts a hooks or config reload that did something or failed.
 func (m *Metrics) Reloaded(kind string, ok bool) {
 	result := "ok"
@@ -238,7 +235,7 @@ func failoverReason(next string) string {
 }
 
 // The result label's values.
-var hookResults = []string{"continued", "generated", "execution_error", "validation_error", "limit_exceeded"}
+var hookResults = [...]string{"continued", "generated", "execution_error", "validation_error", "limit_exceeded"}
 
 func hookResult(s edge.HookStep) int {
 	switch s.Outcome {

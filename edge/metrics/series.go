@@ -29,7 +29,7 @@ func (l *labelled) count(k int, make func() prometheus.Counter) prometheus.Count
 }
 
 // triggers in the order of hookSeries' index.
-var triggers = []event.Trigger{event.ViewerRequest, event.OriginRequest, event.OriginResponse, event.ViewerResponse}
+var triggers = [...]event.Trigger{event.ViewerRequest, event.OriginRequest, event.OriginResponse, event.ViewerResponse}
 
 func triggerIndex(t event.Trigger) int {
 	for i, tr := range triggers {
@@ -42,7 +42,7 @@ func triggerIndex(t event.Trigger) int {
 
 // hookSeries holds one hook file's series by trigger and result.
 type hookSeries struct {
-	pairs [4][5]atomic.Pointer[pair]
+	pairs [len(triggers)][len(hookResults)]atomic.Pointer[pair]
 }
 
 func newHookSeries(string) *hookSeries { return &hookSeries{} }
