@@ -138,6 +138,9 @@ type Group struct {
 	Members       []*Origin
 	FailoverOn    map[int]bool   // raw origin statuses that send the request to the next member
 	WriteFailover *WriteFailover // nil: writes never fail over (CloudFront's rule)
+	Health        *Health        // nil: no origin health, failover exactly as CloudFront's (health.go)
+
+	health []*memberHealth // per member, when Health is set (filled by the Server)
 }
 
 // FailoverStatusCodes are the statuses CloudFront lets an origin group fail over on.

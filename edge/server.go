@@ -43,6 +43,9 @@ type Options struct {
 	// MaxHeaderBytes refuses requests with a larger head (request line and headers) with 431;
 	// 0: no limit here (net/http's own applies). Run net/http with NetHTTPMaxHeaderBytes.
 	MaxHeaderBytes int
+	// AccessLog is where the access log's slog lines go; nil means Logger. A logger that does
+	// not write info records writes none (another format is then an Observer).
+	AccessLog *slog.Logger
 }
 
 // Server is the edge: an http.Handler.
@@ -56,15 +59,21 @@ type Server struct {
 	observer        Observer
 	readBodyTimeout time.Duration
 	maxHeaderBytes  int
-	queue           WriteQueue // nil: no group queues writes
+	queue           WriteQueue      // nil: no group queues writes
+	health          *healthRegistry // origin health of the groups that opt in (health.go)
 }
 
 // NewServer prepares d and returns a Server for it.
 func NewServer(d *Distribution, opt Options) (*Server, error) {
-	s := &Server{hooks: opt.Hooks, log: opt.Logger, observer: combine(opt.Observers), readBodyTimeout: opt.ReadBodyTimeout, maxHeaderBytes: opt.MaxHeaderBytes}
+	s := &Server{hooks: opt.Hooks, log: opt.Logger, readBodyTimeout: opt.ReadBodyTimeout, maxHeaderBytes: opt.MaxHeaderBytes}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if opt.AccessLog == nil {
+		opt.AccessLog = s.log
+	}
+	s.observer = combine(append([]Observer{&accessLog{log: opt.AccessLog}}, opt.Observers...))
+	s.health = newHealthRegistry(s.log)
 	if opt.CacheBytes == 0 {
 		opt.CacheBytes = 256 << 20
 	}
@@ -81,6 +90,9 @@ func NewServer(d *Distribution, opt Options) (*Server, error) {
 // the one they started with.
 func (s *Server) Swap(d *Distribution) error {
 	if err := d.Prepare(); err != nil {
+		return fmt.Errorf("preparing distribution: %w", err)
+	}
+	if err := s.health.attach(d); err != nil {
 		return fmt.Errorf("preparing distribution: %w", err)
 	}
 	s.dist.Store(d)
@@ -121,6 +133,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tx.hooks = s.currentHooks(d)
 	s.observe(tx)
 	defer s.finish(tx)
+	w = tx.watch(w)
 	ctx := r.Context()
 
 	if s.maxHeaderBytes > 0 && requestHeaderSize(r) > s.maxHeaderBytes {

@@ -48,7 +48,9 @@ type blockedConfig struct {
 	reg *hooks.Registry
 }
 
-func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, observers ...edge.Observer) (*live, error) {
+// startLive starts the edge for cfg; opt gives its observers and access log (the rest comes
+// from cfg).
+func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, opt edge.Options) (*live, error) {
 	l := &live{ctx: ctx, log: log, cfg: cfg, listen: cfg.Listen}
 	if cfg.Path != config.FlagsPath {
 		l.tried, _ = fileDigest(cfg.Path)
@@ -64,8 +66,9 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, observ
 		return nil, err
 	}
 	d.Hooks = hookSource(reg)
-	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: cacheBytes(cfg), MaxObjectBytes: int64(cfg.Cache.MaxObject), Observers: observers,
-		ReadBodyTimeout: cfg.Server.ReadBodyTimeout.Duration, MaxHeaderBytes: int(cfg.Server.MaxHeaderBytes)})
+	opt.Logger, opt.CacheBytes, opt.MaxObjectBytes = log, cacheBytes(cfg), int64(cfg.Cache.MaxObject)
+	opt.ReadBodyTimeout, opt.MaxHeaderBytes = cfg.Server.ReadBodyTimeout.Duration, int(cfg.Server.MaxHeaderBytes)
+	l.srv, err = edge.NewServer(d, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func (c *Config) Distribution() (*edge.Distribution, error) {
 		return nil, err
 	}
 	for _, g := range c.OriginGroups {
-		eg := &edge.Group{ID: g.ID, FailoverOn: map[int]bool{}}
+		eg := &edge.Group{ID: g.ID, FailoverOn: map[int]bool{}, Health: g.Health.edge()}
 		for _, id := range g.MemberIDs() {
 			eg.Members = append(eg.Members, origins[id])
 		}

@@ -34,6 +34,7 @@ type File struct {
 	DefaultRootObject       string                  `yaml:"default_root_object"`
 	Admin                   Admin                   `yaml:"admin"`
 	TLS                     *TLS                    `yaml:"tls"`
+	AccessLog               *AccessLog              `yaml:"access_log"`
 }
 
 // Watch tunes how the hooks folder and the config file are watched.
@@ -71,6 +72,7 @@ type OriginGroup struct {
 	FailoverStatusCodes []int          `yaml:"failover_status_codes"`
 	WriteFailover       *WriteFailover `yaml:"write_failover"`
 	ErrorPages          GroupErrorPage `yaml:"error_pages"`
+	Health              *GroupHealth   `yaml:"health"`
 }
 
 // MemberIDs are the group's origins in the order they are tried.
@@ -211,6 +213,9 @@ type ServerSettings struct {
 	IdleTimeout       Duration `yaml:"idle_timeout"`
 	MaxHeaderBytes    ByteSize `yaml:"max_header_bytes"`
 	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`
+	// ShutdownDelay is how long the edge keeps serving after SIGTERM while /readyz already
+	// says 503, so that load balancers stop sending before the listener closes.
+	ShutdownDelay Duration `yaml:"shutdown_delay"`
 }
 
 // Duration is a time.Duration written as "10s", "1m30s" or a number of seconds.

@@ -61,6 +61,8 @@ func (c *Config) validate(ck *checker) {
 	c.validateCache(ck)
 	c.validateAdmin(ck)
 	c.validateTLS(ck)
+	c.validateSharedHealth(ck)
+	c.validateAccessLog(ck)
 
 	ht := &f.HookTimeouts
 	if !ht.Viewer.Set {
@@ -90,6 +92,7 @@ func (c *Config) validate(ck *checker) {
 	rangeCheck(ck, "server.read_body_timeout", sv.ReadBodyTimeout.Duration, time.Second, time.Hour)
 	defaultDur(&sv.IdleTimeout, DefaultIdleTimeout)
 	defaultDur(&sv.ShutdownTimeout, DefaultShutdownTimeout)
+	rangeCheck(ck, "server.shutdown_delay", sv.ShutdownDelay.Duration, 0, 5*time.Minute)
 	if sv.MaxHeaderBytes == 0 {
 		sv.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
@@ -207,6 +210,9 @@ func (c *Config) validateGroup(ck *checker, i int, ids map[string]string) {
 	}
 	if wf := g.WriteFailover; wf != nil {
 		c.validateWriteFailover(ck, at+".write_failover", wf)
+	}
+	if h := g.Health; h != nil {
+		c.validateHealth(ck, at+".health", h)
 	}
 	c.validatePages(ck, at+".error_pages.primary", g.ErrorPages.Primary, g.FailoverStatusCodes)
 	c.validatePages(ck, at+".error_pages.secondary", g.ErrorPages.Secondary, nil)
