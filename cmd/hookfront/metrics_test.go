@@ -118,9 +118,13 @@ origins:
   - {id: p, url: %q, connection_attempts: 1}
   - {id: s, url: %q}
 origin_groups:
-  - {id: g, primary: p, secondary: s, health: {passive: {failures: 5}}}
+  - id: g
+    primary: p
+    secondary: s
+    health: {passive: {failures: 5}}
+    write_failover: {methods: [POST], queue: {dir: queue}}
 behaviors:
-  - {path_pattern: %q, target: g, hooks: {viewer-request: %s}}
+  - {path_pattern: %q, target: g, hooks: {viewer-request: %s}, allowed_methods: [GET, HEAD, OPTIONS, PUT, PATCH, POST, DELETE]}
   - {path_pattern: "*", target: s}
 `, primary.URL, secondary.URL, pattern, file)
 	}
@@ -159,6 +163,9 @@ behaviors:
 		{0, "hookfront_origin_ejections_total", []string{"class=reads", "origin=p"}},
 		{2, "hookfront_cache_entries", nil},
 		{1, "hookfront_hooks_generation", nil},
+		{0, "hookfront_queue_depth", []string{"group=g"}},
+		{0, "hookfront_queue_oldest_seconds", []string{"group=g"}},
+		{0, "hookfront_queue_delivered_total", []string{"group=g", "outcome=delivered"}},
 		{0, "hookfront_reloads_total", []string{"kind=hooks", "result=ok"}},
 		{1, "hookfront_build_info", []string{"goversion=" + runtime.Version(), "version=dev"}},
 	} {

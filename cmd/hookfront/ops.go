@@ -14,6 +14,7 @@ import (
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/edge/accesslog"
 	"github.com/hookfront/hookfront/edge/metrics"
+	"github.com/hookfront/hookfront/edge/writequeue"
 	"github.com/hookfront/hookfront/hooks"
 )
 
@@ -45,10 +46,13 @@ const (
 )
 
 // newOps opens the access log and makes the metrics registry (when the admin listener is on).
-func newOps(cfg *config.Config, log *slog.Logger, adminOn bool) (*ops, error) {
+func newOps(cfg *config.Config, log *slog.Logger, adminOn bool, wq *writequeue.Manager) (*ops, error) {
 	o := &ops{log: log}
 	if adminOn && cfg.Admin.Metrics.On {
 		mo := metrics.Options{Version: version, Health: o.health, Generation: o.generation}
+		if wq != nil {
+			mo.Queues = func() []metrics.QueueState { return queueStates(wq) }
+		}
 		if cacheBytes(cfg) >= 0 {
 			mo.Cache = func() edge.Stats {
 				if s := o.srv.Load(); s != nil {

@@ -115,7 +115,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 			_ = wq.Close()
 		}
 	}()
-	op, err := newOps(cfg, log, adm.l != nil)
+	op, err := newOps(cfg, log, adm.l != nil, wq)
 	if err != nil {
 		adm.close()
 		return err

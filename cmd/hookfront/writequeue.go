@@ -4,10 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"reflect"
+	"time"
 
 	"github.com/hookfront/hookfront/admin"
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"github.com/hookfront/hookfront/edge"
+	"github.com/hookfront/hookfront/edge/metrics"
 	"github.com/hookfront/hookfront/edge/writequeue"
 )
 
@@ -48,4 +50,17 @@ func mountWriteQueues(wq *writequeue.Manager) func(*admin.Server) {
 // their stores stay open, and writes accepted in them keep being delivered.
 func queuesChanged(a, b *config.Config) bool {
 	return !reflect.DeepEqual(a.WriteQueues(), b.WriteQueues())
+}
+
+// queueStates is the write queues' state for the metrics, read at scrape time (bounded, so that
+// a slow store cannot hold a scrape up).
+func queueStates(wq *writequeue.Manager) []metrics.QueueState {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	stats := wq.Stats(ctx, 0)
+	out := make([]metrics.QueueState, 0, len(stats))
+	for _, s := range stats {
+		out = append(out, metrics.QueueState{Group: s.Group, Depth: s.Depth, OldestSeconds: s.OldestAge, Ended: s.Ended})
+	}
+	return out
 }

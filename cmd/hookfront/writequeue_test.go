@@ -160,6 +160,10 @@ func TestQueuedWriteSurvivesKill9AndArrivesOnceWithItsKey(t *testing.T) {
 	if tr.Note != "queued "+id {
 		t.Fatalf("trace note %q", tr.Note)
 	}
+	// The metrics count it while it waits.
+	if fams := waitMetric(t, adm, 1, "hookfront_queue_depth", "group=api"); value(fams, "hookfront_queue_oldest_seconds", "group=api") <= 0 {
+		t.Fatalf("oldest write's age: %v", value(fams, "hookfront_queue_oldest_seconds", "group=api"))
+	}
 	kill9(t, p)
 
 	// Restarted on the same folder: the write is there. The hook now throws: retried, with why.
@@ -184,6 +188,8 @@ func TestQueuedWriteSurvivesKill9AndArrivesOnceWithItsKey(t *testing.T) {
 	if rec.Status != 201 || rec.Interrupted != 1 {
 		t.Fatalf("%+v", rec)
 	}
+	waitMetric(t, adm, 1, "hookfront_queue_delivered_total", "group=api", "outcome=delivered")
+	waitMetric(t, adm, 0, "hookfront_queue_depth", "group=api")
 	started, completed := b.seen()
 	want := id + " v3 " + `{"sku":42}`
 	if len(completed) != 1 || completed[0] != want || len(started) != 2 || started[0] != want || started[1] != want {

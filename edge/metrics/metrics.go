@@ -30,6 +30,16 @@ type Options struct {
 	Health func() []edge.MemberHealth
 	// Generation returns the serving hooks generation (0 without hooks).
 	Generation func() int64
+	// Queues returns the write queues' state (write_failover.queue); nil without queues.
+	Queues func() []QueueState
+}
+
+// QueueState is one group's write queue as the metrics show it.
+type QueueState struct {
+	Group         string
+	Depth         int               // writes waiting or being delivered
+	OldestSeconds float64           // age of the oldest waiting write; 0 when none
+	Ended         map[string]uint64 // writes ended since start, by outcome (delivered, rejected, expired)
 }
 
 // Metrics is the edge's metrics registry and the Observer that fills it.

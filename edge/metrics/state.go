@@ -5,7 +5,7 @@ import (
 )
 
 // stateCollector reads, at scrape time, what is state rather than events: the cache, origin
-// health and the serving hooks generation. Nothing of it costs a request anything.
+// health, the write queues and the serving hooks generation. Nothing of it costs a request anything.
 type stateCollector struct{ opt Options }
 
 var (
@@ -19,10 +19,15 @@ var (
 	ejectionsDesc = prometheus.NewDesc("hookfront_origin_ejections_total",
 		"How often origin health ejected the origin (passive) or found it down (active), by method class.", []string{"origin", "class"}, nil)
 	generationDesc = prometheus.NewDesc("hookfront_hooks_generation", "The serving hooks generation (0 without hooks).", nil, nil)
+	queueDepthDesc = prometheus.NewDesc("hookfront_queue_depth", "Writes in the group's write queue, waiting or being delivered.", []string{"group"}, nil)
+	queueAgeDesc   = prometheus.NewDesc("hookfront_queue_oldest_seconds", "Age of the oldest write waiting in the group's write queue (0 when none).", []string{"group"}, nil)
+	queueEndedDesc = prometheus.NewDesc("hookfront_queue_delivered_total",
+		"Queued writes that ended in this process, by outcome: delivered, rejected (an origin's final answer of 400 or more) or expired.", []string{"group", "outcome"}, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{cacheBytesDesc, cacheMaxDesc, cacheEntDesc, cacheEvDesc, healthyDesc, ejectionsDesc, generationDesc} {
+	for _, d := range []*prometheus.Desc{cacheBytesDesc, cacheMaxDesc, cacheEntDesc, cacheEvDesc, healthyDesc, ejectionsDesc, generationDesc,
+		queueDepthDesc, queueAgeDesc, queueEndedDesc} {
 		ch <- d
 	}
 }
@@ -44,6 +49,15 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 				}
 				ch <- prometheus.MustNewConstMetric(healthyDesc, prometheus.GaugeValue, v, m.Origin, class)
 				ch <- prometheus.MustNewConstMetric(ejectionsDesc, prometheus.CounterValue, float64(st.Ejections), m.Origin, class)
+			}
+		}
+	}
+	if c.opt.Queues != nil {
+		for _, q := range c.opt.Queues() {
+			ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(q.Depth), q.Group)
+			ch <- prometheus.MustNewConstMetric(queueAgeDesc, prometheus.GaugeValue, q.OldestSeconds, q.Group)
+			for outcome, n := range q.Ended {
+				ch <- prometheus.MustNewConstMetric(queueEndedDesc, prometheus.CounterValue, float64(n), q.Group, outcome)
 			}
 		}
 	}
