@@ -55,7 +55,7 @@ func New(opt Options) *Server {
 	s.mux.HandleFunc("GET /api/hooks", s.hooks)
 	s.mux.HandleFunc("POST /api/invalidations", s.invalidations)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no admin endpoint "+r.Method+" "+r.URL.Path)
+		WriteError(w, http.StatusNotFound, "no admin endpoint "+r.Method+" "+r.URL.Path)
 	})
 	return s
 }
@@ -80,8 +80,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// writeJSON answers v as JSON.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers v as JSON, uncached: the admin API's answers, also those of the endpoints
+// other parts mount (Handle).
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -90,9 +91,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// writeError answers the admin API's error shape: {"error": "reason"}.
-func writeError(w http.ResponseWriter, status int, reason string) {
-	writeJSON(w, status, map[string]string{"error": reason})
+// WriteError answers the admin API's error shape: {"error": "reason"}.
+func WriteError(w http.ResponseWriter, status int, reason string) {
+	WriteJSON(w, status, map[string]string{"error": reason})
 }
 
 // Reload is the outcome of a hooks or config reload, as /api/events and /api/hooks show it.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -122,11 +121,11 @@ func (o *ops) edgeOptions(observers []edge.Observer) edge.Options {
 // without the token (they tell nothing else, and probes carry no secrets).
 func (o *ops) mount(srv *admin.Server) {
 	srv.HandlePublic("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opsJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		admin.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
 	srv.HandlePublic("GET /readyz", http.HandlerFunc(o.readyz))
 	srv.Handle("GET /api/health", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opsJSON(w, http.StatusOK, map[string]any{"origins": o.health()})
+		admin.WriteJSON(w, http.StatusOK, map[string]any{"origins": o.health()})
 	}))
 	if o.metrics != nil {
 		srv.Handle("GET /metrics", o.metrics.Handler())
@@ -139,20 +138,14 @@ func (o *ops) mount(srv *admin.Server) {
 func (o *ops) readyz(w http.ResponseWriter, r *http.Request) {
 	switch o.state.Load() {
 	case stateReady:
-		opsJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		admin.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	case stateDraining:
-		opsJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining", "error": "the edge is shutting down"})
+		admin.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining", "error": "the edge is shutting down"})
 	default:
-		opsJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting", "error": "the edge is loading its hooks"})
+		admin.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting", "error": "the edge is loading its hooks"})
 	}
 }
 
-func opsJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
 
 // attach connects ops to the running edge: metrics read it and follow its reloads.
 func (o *ops) attach(lv *live) {

@@ -1,11 +1,12 @@
 package writequeue
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/hookfront/hookfront/admin"
 )
 
 // Mount adds the queue's admin API with handle (admin.Server.Handle, behind the admin token):
@@ -28,12 +29,12 @@ func (m *Manager) list(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > maxList {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be a number from 0 to %d, not %q", maxList, v))
+			admin.WriteError(w, http.StatusBadRequest, fmt.Sprintf("limit must be a number from 0 to %d, not %q", maxList, v))
 			return
 		}
 		limit = n
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"groups": m.Stats(r.Context(), limit)})
+	admin.WriteJSON(w, http.StatusOK, map[string]any{"groups": m.Stats(r.Context(), limit)})
 }
 
 func (m *Manager) show(w http.ResponseWriter, r *http.Request) {
@@ -54,32 +55,20 @@ func (m *Manager) remove(w http.ResponseWriter, r *http.Request) {
 		reply(w, id, nil, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"deleted": id})
+	admin.WriteJSON(w, http.StatusOK, map[string]string{"deleted": id})
 }
 
 func reply(w http.ResponseWriter, id string, rec *Record, err error) {
 	var c *errConflict
 	switch {
 	case errors.Is(err, errUnknown):
-		writeError(w, http.StatusNotFound, "no queued write "+strconv.Quote(id)+" (unknown, or finished longer ago than max_age)")
+		admin.WriteError(w, http.StatusNotFound, "no queued write "+strconv.Quote(id)+" (unknown, or finished longer ago than max_age)")
 	case errors.As(err, &c):
-		writeError(w, http.StatusConflict, c.msg)
+		admin.WriteError(w, http.StatusConflict, c.msg)
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+		admin.WriteError(w, http.StatusServiceUnavailable, err.Error())
 	default:
-		writeJSON(w, http.StatusOK, rec)
+		admin.WriteJSON(w, http.StatusOK, rec)
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, reason string) {
-	writeJSON(w, status, map[string]string{"error": reason})
-}
