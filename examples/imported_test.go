@@ -129,7 +129,8 @@ func shopGet(t *testing.T, method, url string, hdr ...string) (*http.Response, s
 
 // TestImportedExampleServes runs the imported config in front of three local origins and checks
 // what CloudFront would do with the distribution: what reaches each origin, the cache key,
-// failover, error responses, the response headers policies and the default root object.
+// failover, error responses, the response headers policies, the default root object and the
+// CloudFront Functions with their key value store.
 func TestImportedExampleServes(t *testing.T) {
 	web, east, west := newShopOrigin(t, "web"), newShopOrigin(t, "east", "/v1/api/flaky", "/v1/api/down"), newShopOrigin(t, "west", "/v1/api/down")
 	// As `serve` with a tls section: the HTTPS listener, and the plain one beside it.
