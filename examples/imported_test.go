@@ -27,12 +27,19 @@ func TestImportedExampleIsWhatImportWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	functions, err := os.ReadFile("imported/functions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, err := importer.Import(data, importer.Options{
-		Source:    "distribution.json",
-		Command:   "hookfront import distribution.json -o hookfront.yaml --policies policies.json --origin web-bucket=http://127.0.0.1:9101 --origin api-east=http://127.0.0.1:9102 --origin api-west=http://127.0.0.1:9103 --function api-auth=api-auth.js",
-		Origins:   map[string]string{"web-bucket": "http://127.0.0.1:9101", "api-east": "http://127.0.0.1:9102", "api-west": "http://127.0.0.1:9103"},
-		Functions: map[string]string{"api-auth": "api-auth.js"},
-		Policies:  []importer.PolicyFile{{Name: "policies.json", Data: policies}},
+		Source: "distribution.json",
+		Command: "hookfront import distribution.json -o hookfront.yaml --policies policies.json --origin web-bucket=http://127.0.0.1:9101 --origin api-east=http://127.0.0.1:9102 --origin api-west=http://127.0.0.1:9103 --function api-auth=api-auth.js" +
+			" --function-config functions.json --kvs " + shortLinksStore + "=kvs/short-links.json",
+		Origins:         map[string]string{"web-bucket": "http://127.0.0.1:9101", "api-east": "http://127.0.0.1:9102", "api-west": "http://127.0.0.1:9103"},
+		Functions:       map[string]string{"api-auth": "api-auth.js"},
+		Policies:        []importer.File{{Name: "policies.json", Data: policies}},
+		FunctionConfigs: []importer.File{{Name: "functions.json", Data: functions}},
+		Stores:          map[string]string{shortLinksStore: "kvs/short-links.json"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -44,10 +51,17 @@ func TestImportedExampleIsWhatImportWrites(t *testing.T) {
 	if !bytes.Equal(res.Config, committed) {
 		t.Errorf("imported/hookfront.yaml is not what the import writes now; run the command in its header again.\nimport writes:\n%s", res.Config)
 	}
-	if len(res.Unmapped) != 8 || len(res.Stubs) != 1 || res.Stubs[0].File != "add-trace-id.js" {
-		t.Errorf("%d unmapped fields, stubs %v", len(res.Unmapped), res.Stubs)
+	var stubs []string
+	for _, s := range res.Stubs {
+		stubs = append(stubs, s.File)
+	}
+	if len(res.Unmapped) != 7 || strings.Join(stubs, " ") != "strip-asset-version.js shop-short-links.js add-trace-id.js" || len(res.Stores) != 0 {
+		t.Errorf("%d unmapped fields, stubs %v, empty stores %v", len(res.Unmapped), stubs, res.Stores)
 	}
 }
+
+// shortLinksStore is the id of the key value store of the example's shop-short-links function.
+const shortLinksStore = "3f1c6a52-8d4e-4b7a-9e2f-5c0d7b1a9e64"
 
 // shopOrigin is one of the example's origins: it records what it received and answers by path.
 type shopOrigin struct {
@@ -115,7 +129,8 @@ func shopGet(t *testing.T, method, url string, hdr ...string) (*http.Response, s
 
 // TestImportedExampleServes runs the imported config in front of three local origins and checks
 // what CloudFront would do with the distribution: what reaches each origin, the cache key,
-// failover, error responses, the response headers policies and the default root object.
+// failover, error responses, the response headers policies, the default root object and the
+// CloudFront Functions with their key value store.
 func TestImportedExampleServes(t *testing.T) {
 	web, east, west := newShopOrigin(t, "web"), newShopOrigin(t, "east", "/v1/api/flaky", "/v1/api/down"), newShopOrigin(t, "west", "/v1/api/down")
 	// As `serve` with a tls section: the HTTPS listener, and the plain one beside it.
@@ -223,6 +238,27 @@ func TestImportedExampleServes(t *testing.T) {
 		if resp, _ := shopGet(t, "GET", base+"/catalog/list?page=2&sort=price", "Accept-Language", "de"); resp.Header.Get("X-Cache") != "Miss from hookfront" {
 			t.Errorf("Accept-Language is in the key: %s", resp.Header.Get("X-Cache"))
 		}
+	})
+
+	t.Run("CloudFront Functions", func(t *testing.T) {
+		// strip-asset-version (cloudfront-js-1.0) rewrites the URI before the cache and the origin.
+		if _, body := shopGet(t, "GET", base+"/assets/logo.5d41402a.svg"); body != "asset" {
+			t.Errorf("hashed asset: %q", body)
+		}
+		if in := web.saw(); in == nil || in.URL.Path != "/assets/logo.svg" {
+			t.Errorf("the bucket got %v, want /assets/logo.svg", in)
+		}
+		// shop-short-links (cloudfront-js-2.0) answers from its key value store, before the cache.
+		resp, _ := shopGet(t, "GET", base+"/go/spring")
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/catalog/list?sort=new" ||
+			resp.Header.Get("X-Cache") != "FunctionGeneratedResponse from hookfront" || web.saw() != nil {
+			t.Errorf("short link: %d to %q, x-cache %q", resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("X-Cache"))
+		}
+		// A name the store does not have goes on to the bucket, and its not-found page.
+		if resp, body := shopGet(t, "GET", base+"/go/winter"); resp.StatusCode != http.StatusNotFound || body != "page /errors/not-found.html" {
+			t.Errorf("unknown short link: %d %q", resp.StatusCode, body)
+		}
+		web.saw() // the not-found page's request
 	})
 
 	t.Run("assets with CORS", func(t *testing.T) {

@@ -36,30 +36,22 @@ type files []string
 func (f *files) String() string     { return strings.Join(*f, ",") }
 func (f *files) Set(v string) error { *f = append(*f, v); return nil }
 
-const stubHook = `// Written by ` + "`hookfront import`" + ` for the Lambda@Edge function
-//   %s (%s)
-// Put the function's code here; until then this passes the request or response through.
-'use strict';
-
-exports.handler = async (event) => {
-  const cf = event.Records[0].cf;
-  return cf.response || cf.request;
-};
-`
-
 func importCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("o", "", "write the config to this file (and hook stubs next to it) instead of stdout")
+	out := fs.String("o", "", "write the config to this file (and stubs for hooks, functions and stores next to it) instead of stdout")
 	origins := &pairs{flag: "--origin", m: map[string]string{}}
 	functions := &pairs{flag: "--function", m: map[string]string{}}
-	var policies files
+	stores := &pairs{flag: "--kvs", m: map[string]string{}}
+	var policies, fnConfigs files
 	fs.Var(origins, "origin", "ID=URL: the URL for origin ID (needed for S3 origins); repeatable")
-	fs.Var(functions, "function", "NAME-or-ARN=FILE: the hook file (in --hooks-dir) of a Lambda@Edge function; repeatable")
+	fs.Var(functions, "function", "NAME-or-ARN=FILE: the file (in --hooks-dir) of a Lambda@Edge function or a CloudFront Function; repeatable")
 	hooksDir := fs.String("hooks-dir", "hooks", "the hooks folder, relative to the config")
 	fs.Var(&policies, "policies", "FILE: JSON of get-cache-policy, get-origin-request-policy or get-response-headers-policy (or list-*); repeatable")
+	fs.Var(&fnConfigs, "function-config", "FILE: JSON of describe-function (or list-functions): a CloudFront Function's runtime and key value store; repeatable")
+	fs.Var(stores, "kvs", "NAME-or-ARN=FILE: the file (relative to the config, CloudFront's import format) of a key value store; NAME is the last part of its ARN; repeatable")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: hookfront import FILE.json [-o hookfront.yaml] [--origin ID=URL]... [--function NAME-or-ARN=FILE]... [--hooks-dir DIR] [--policies FILE]...")
+		fmt.Fprintln(stderr, "Usage: hookfront import FILE.json [-o hookfront.yaml] [--origin ID=URL]... [--function NAME-or-ARN=FILE]... [--hooks-dir DIR] [--policies FILE]... [--function-config FILE]... [--kvs NAME-or-ARN=FILE]...")
 		fs.PrintDefaults()
 	}
 	cmdline := args
@@ -84,13 +76,12 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("reading the distribution: %w", err)
 	}
 	opt := importer.Options{Source: src, Origins: origins.m, Functions: functions.m, HooksDir: filepath.ToSlash(*hooksDir),
-		Command: "hookfront import " + strings.Join(cmdline, " ")}
-	for _, p := range policies {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return fmt.Errorf("reading --policies: %w", err)
-		}
-		opt.Policies = append(opt.Policies, importer.PolicyFile{Name: p, Data: b})
+		Stores: stores.m, Command: "hookfront import " + strings.Join(cmdline, " ")}
+	if opt.Policies, err = readFiles("--policies", policies); err != nil {
+		return err
+	}
+	if opt.FunctionConfigs, err = readFiles("--function-config", fnConfigs); err != nil {
+		return err
 	}
 	res, err := importer.Import(data, opt)
 	var ie *importer.InputError
@@ -120,26 +111,52 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	return validateCmd(context.Background(), []string{"--config", *out}, stdout, stderr)
 }
 
-// writeImport writes the config and, next to it, a pass-through stub for every bound hook that
-// no --function named and that does not exist yet (existing files are never overwritten).
+func readFiles(flag string, names []string) ([]importer.File, error) {
+	var out []importer.File
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", flag, err)
+		}
+		out = append(out, importer.File{Name: n, Data: b})
+	}
+	return out, nil
+}
+
+// writeImport writes the config and, next to it, a pass-through stub for every bound hook or
+// function that no --function named and an empty store for every key value store no --kvs
+// named, each unless the file exists (existing files are never overwritten).
 func writeImport(path string, res *importer.Result) error {
+	base := filepath.Dir(path)
 	if res.HooksDir != "" {
-		dir := filepath.Join(filepath.Dir(path), filepath.FromSlash(res.HooksDir))
+		dir := filepath.Join(base, filepath.FromSlash(res.HooksDir))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("creating the hooks folder: %w", err)
 		}
 		for _, s := range res.Stubs {
-			f := filepath.Join(dir, filepath.FromSlash(s.File))
-			if _, err := os.Stat(f); err == nil {
-				continue
+			if err := writeNew(filepath.Join(dir, filepath.FromSlash(s.File)), s.Code()); err != nil {
+				return fmt.Errorf("writing a stub for %s: %w", s.Function, err)
 			}
-			if err := os.WriteFile(f, fmt.Appendf(nil, stubHook, s.Function, s.Trigger), 0o644); err != nil {
-				return fmt.Errorf("writing a hook stub: %w", err)
-			}
+		}
+	}
+	for _, f := range res.Stores {
+		if err := writeNew(filepath.Join(base, filepath.FromSlash(f)), []byte(importer.EmptyStore)); err != nil {
+			return fmt.Errorf("writing an empty key value store: %w", err)
 		}
 	}
 	if err := os.WriteFile(path, res.Config, 0o644); err != nil {
 		return fmt.Errorf("writing the config: %w", err)
 	}
 	return nil
+}
+
+// writeNew writes a file, and its folder, unless the file exists.
+func writeNew(path string, data []byte) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

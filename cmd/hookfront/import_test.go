@@ -19,7 +19,7 @@ func runInProcess(t *testing.T, args ...string) (string, string, int) {
 func TestImportExampleEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join("..", "..", "examples", "imported")
-	for _, f := range []string{"distribution.json", "policies.json", "hooks/api-auth.js"} {
+	for _, f := range []string{"distribution.json", "policies.json", "functions.json", "hooks/api-auth.js"} {
 		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
 			t.Fatal(err)
@@ -29,16 +29,18 @@ func TestImportExampleEndToEnd(t *testing.T) {
 	cfg := filepath.Join(dir, "hookfront.yaml")
 	out, errOut, code := runInProcess(t, "import", filepath.Join(dir, "distribution.json"), "-o", cfg,
 		"--policies", filepath.Join(dir, "policies.json"), "--origin", "web-bucket=http://localhost:9101",
-		"--origin", "api-east=http://localhost:9102", "--origin", "api-west=http://localhost:9103", "--function", "api-auth=api-auth.js")
+		"--origin", "api-east=http://localhost:9102", "--origin", "api-west=http://localhost:9103", "--function", "api-auth=api-auth.js",
+		"--function-config", filepath.Join(dir, "functions.json"))
 	if code != 0 {
 		t.Fatalf("import: exit %d\n%s", code, errOut)
 	}
 	for _, want := range []string{
 		"not mapped: DistributionConfig.WebACLId: AWS WAF does not run in front of hookfront",
-		"not mapped: DistributionConfig.CacheBehaviors.Items[1].FunctionAssociations: CloudFront Functions are not supported yet",
 		"not mapped: DistributionConfig.Origins.Items[1].OriginShield",
 		"warning: DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations: arn:aws:lambda:us-east-1:123456789012:function:add-trace-id:3 has no --function",
-		"8 field(s) not mapped",
+		"warning: DistributionConfig.CacheBehaviors.Items[1].FunctionAssociations: arn:aws:cloudfront::123456789012:function/strip-asset-version has no --function: bound to hooks/strip-asset-version.js",
+		"warning: DistributionConfig.CacheBehaviors.Items[3].FunctionAssociations: key value store arn:aws:cloudfront::123456789012:key-value-store/3f1c6a52-8d4e-4b7a-9e2f-5c0d7b1a9e64 has no --kvs: declared with kvs/3f1c6a52-8d4e-4b7a-9e2f-5c0d7b1a9e64.json",
+		"7 field(s) not mapped",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("import output lacks %q:\n%s", want, errOut)
@@ -49,6 +51,18 @@ func TestImportExampleEndToEnd(t *testing.T) {
 	}
 	if stub, err := os.ReadFile(filepath.Join(dir, "hooks", "add-trace-id.js")); err != nil || !strings.Contains(string(stub), "add-trace-id:3") {
 		t.Errorf("stub for the unmapped function: %v %q", err, stub)
+	}
+	for file, want := range map[string]string{
+		"hooks/strip-asset-version.js":                  "function handler(event) {\n    return event.request;\n}\n",
+		"hooks/shop-short-links.js":                     "function handler(event) {\n    return event.request;\n}\n",
+		"kvs/3f1c6a52-8d4e-4b7a-9e2f-5c0d7b1a9e64.json": `{"data": []}` + "\n",
+	} {
+		if got, err := os.ReadFile(filepath.Join(dir, file)); err != nil || !strings.HasSuffix(string(got), want) {
+			t.Errorf("%s: %v %q, want it to end in %q", file, err, got, want)
+		}
+	}
+	if strings.Contains(errOut, "not mapped: DistributionConfig.CacheBehaviors") || strings.Contains(errOut, "the distribution does not say the runtime") {
+		t.Errorf("the functions' associations and runtimes are mapped now:\n%s", errOut)
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "hooks", "api-auth.js")); !strings.Contains(string(got), "X-Shop-User") {
 		t.Error("a hook file given with --function was overwritten")

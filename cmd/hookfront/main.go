@@ -23,7 +23,7 @@ Usage:
   hookfront serve --config FILE [--listen ADDR] [--admin ADDR|off] [--no-cache]
   hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504] [--admin ADDR|off] [--no-cache]
   hookfront validate (--config FILE | --hooks DIR) [--strict]
-  hookfront import FILE.json [-o hookfront.yaml] [--origin ID=URL]... [--function NAME-or-ARN=FILE]... [--hooks-dir DIR] [--policies FILE]...
+  hookfront import FILE.json [-o hookfront.yaml] [--origin ID=URL]... [--function NAME-or-ARN=FILE]... [--hooks-dir DIR] [--policies FILE]... [--function-config FILE]... [--kvs NAME-or-ARN=FILE]...
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s] [--strict]
   hookfront invoke FILE.js --event EVENT.json --runtime cloudfront-js-1.0|cloudfront-js-2.0 [--kvs FILE] [--now RFC3339] [--timeout 1s]
   hookfront test [--config FILE | --hooks DIR] [PATH...] [--run REGEX] [--junit FILE] [--json] [--watch]

@@ -247,3 +247,30 @@ type responseHeadersPolicyConfig struct {
 		Header string `json:"Header"`
 	}] `json:"RemoveHeadersConfig"`
 }
+
+// CloudFront Functions, as describe-function (and create-, update-, publish-function) print one
+// ({"ETag", "FunctionSummary"}) and list-functions prints them ({"FunctionList": {"Items"}}).
+// The distribution only names a function by ARN; its runtime and key value store are here.
+
+type functionDoc struct {
+	FunctionSummary *functionSummary       `json:"FunctionSummary"`
+	FunctionList    *list[functionSummary] `json:"FunctionList"`
+	// A bare FunctionSummary.
+	functionSummary
+	// get-function prints only these: the code goes to its outfile.
+	ContentType string `json:"ContentType"`
+}
+
+type functionSummary struct {
+	Name           string `json:"Name"`
+	FunctionConfig *struct {
+		Runtime                   string `json:"Runtime"`
+		KeyValueStoreAssociations *list[struct {
+			KeyValueStoreARN string `json:"KeyValueStoreARN"`
+		}] `json:"KeyValueStoreAssociations"`
+	} `json:"FunctionConfig"`
+	FunctionMetadata struct {
+		FunctionARN string `json:"FunctionARN"`
+		Stage       string `json:"Stage"`
+	} `json:"FunctionMetadata"`
+}

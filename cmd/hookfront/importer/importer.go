@@ -22,13 +22,17 @@ type Options struct {
 	Source    string            // the file name, for messages and the config's header
 	Command   string            // the command line that made it, for the config's header
 	Origins   map[string]string // origin id → URL, replacing (or, for S3, supplying) the origin's
-	Functions map[string]string // Lambda function name or ARN (with or without version) → hook file
+	Functions map[string]string // function name or ARN (Lambda's with or without version) → file in HooksDir
 	HooksDir  string            // where hook files are, relative to the config; default "hooks"
-	Policies  []PolicyFile      // custom policies the distribution refers to by ID
+	Policies  []File            // custom policies the distribution refers to by ID
+	// FunctionConfigs say what the distribution does not: a CloudFront Function's runtime and
+	// key value store (the output of describe-function or list-functions).
+	FunctionConfigs []File
+	Stores          map[string]string // key value store name (its ARN's last part) or ARN → file, relative to the config
 }
 
-// PolicyFile is one --policies file.
-type PolicyFile struct {
+// File is an input file named on the command line (--policies, --function-config).
+type File struct {
 	Name string
 	Data []byte
 }
@@ -40,9 +44,12 @@ type Note struct {
 
 func (n Note) String() string { return n.Field + ": " + n.Reason }
 
-// Stub is a hook file the config binds that no --function named: a pass-through to write.
+// Stub is a hook or function file the config binds that no --function named: a pass-through
+// to write.
 type Stub struct {
-	File, Function, Trigger string
+	File, Function     string
+	Triggers           []string
+	CloudFrontFunction bool // a CloudFront Function, not a Lambda@Edge function
 }
 
 // Result is an import.
@@ -50,8 +57,9 @@ type Result struct {
 	Config   []byte
 	HooksDir string // "" when no hook is bound
 	Stubs    []Stub
-	Unmapped []Note // fields hookfront has no equivalent for
-	Warnings []Note // mapped, with something to know
+	Stores   []string // key value store files no --kvs named, relative to the config: to write empty
+	Unmapped []Note   // fields hookfront has no equivalent for
+	Warnings []Note   // mapped, with something to know
 	Summary  string
 }
 
@@ -85,6 +93,9 @@ func Import(data []byte, opt Options) (*Result, error) {
 	if err := im.loadPolicies(); err != nil {
 		return nil, err
 	}
+	if err := im.loadFunctionConfigs(); err != nil {
+		return nil, err
+	}
 	im.unknownFields("DistributionConfig", raw, distributionFields)
 	im.distribution(&dc, meta)
 	if err := im.origins(&dc); err != nil {
@@ -100,6 +111,9 @@ func Import(data []byte, opt Options) (*Result, error) {
 			strings.Join(im.missing, "\n  ") + "\nexport each with the command shown and give the files with --policies FILE"}
 	}
 	if err := im.checkPolicies(); err != nil {
+		return nil, err
+	}
+	if err := im.checkFunctionOptions(); err != nil {
 		return nil, err
 	}
 	if len(im.hooked) > 0 {
@@ -132,14 +146,17 @@ type importer struct {
 	opt     Options
 	res     *Result
 	out     outFile
-	notes   map[string][]string // comments in the config, by path
-	ids     map[string]string   // CloudFront origin/group id → config id
-	missing []string            // policy IDs found nowhere
-	hooked  map[string]bool     // hook files bound
+	notes   map[string][]string  // comments in the config, by path
+	ids     map[string]string    // CloudFront origin/group id → config id
+	missing []string             // policy IDs found nowhere
+	hooked  map[string]boundFile // hook and function files bound
 	cps     map[string]*cachePolicyConfig
 	orps    map[string]*originRequestPolicyConfig
 	rhps    map[string]*responseHeadersPolicyConfig
 	used    map[string]string // custom policy id → config name
+	// fnConfigs: --function-config, by function name; defaulted: functions without one (warned)
+	fnConfigs map[string]*fnConfig
+	defaulted map[string]bool
 	// needsTLS: a behavior sends HTTP viewers to HTTPS (said once, on the first such behavior)
 	needsTLS bool
 }
@@ -460,7 +477,7 @@ func (im *importer) behaviors(dc *distributionConfig) error {
 		return inputErrorf("%s: the distribution has no DefaultCacheBehavior", im.opt.Source)
 	}
 	raws = append(raws, dc.DefaultCacheBehavior)
-	im.hooked = map[string]bool{}
+	im.hooked, im.defaulted = map[string]boundFile{}, map[string]bool{}
 	for i, raw := range raws {
 		at := fmt.Sprintf("DistributionConfig.CacheBehaviors.Items[%d]", i)
 		if i == len(raws)-1 {
@@ -528,17 +545,15 @@ func (im *importer) behavior(at, path string, cb *cacheBehavior) (outBehav, erro
 			b.Hooks = map[string]string{}
 		}
 		b.Hooks[trigger] = file
-		if stub && !im.hooked[file] {
-			im.res.Stubs = append(im.res.Stubs, Stub{File: file, Function: a.LambdaFunctionARN, Trigger: trigger})
-			im.warn(at+".LambdaFunctionAssociations", "%s has no --function: bound to %s/%s (a pass-through until you put the function's code there)", a.LambdaFunctionARN, im.opt.HooksDir, file)
+		if err := im.bind(at+".LambdaFunctionAssociations", file, a.LambdaFunctionARN, trigger, false, stub); err != nil {
+			return outBehav{}, err
 		}
-		im.hooked[file] = true
 		if a.IncludeBody {
 			b.IncludeBody = true
 		}
 	}
-	for _, f := range cb.FunctionAssociations.items() {
-		im.unmapped(at+".FunctionAssociations", "CloudFront Functions are not supported yet (%s on %s)", f.FunctionARN, f.EventType)
+	if err := im.functionsOf(at, path, cb, &b); err != nil {
+		return outBehav{}, err
 	}
 	if p := cb.ViewerProtocolPolicy; p == "redirect-to-https" || p == "https-only" {
 		b.ViewerProtocolPolicy = p
@@ -577,17 +592,21 @@ func ordered(methods []string) []string {
 	return out
 }
 
-// functionARN splits arn:aws:lambda:region:account:function:NAME[:VERSION].
+// functionARN splits a Lambda function's ARN, arn:aws:lambda:region:account:function:NAME[:VERSION],
+// or a CloudFront Function's, arn:aws:cloudfront::account:function/NAME.
 func functionARN(arn string) (name, unversioned string) {
 	parts := strings.Split(arn, ":")
 	if len(parts) >= 7 && parts[0] == "arn" && parts[5] == "function" {
 		return parts[6], strings.Join(parts[:7], ":")
 	}
+	if len(parts) == 6 && parts[0] == "arn" && strings.HasPrefix(parts[5], "function/") {
+		return strings.TrimPrefix(parts[5], "function/"), arn
+	}
 	return arn, arn
 }
 
-// hookFile is the hook file for a Lambda function: the --function mapping for its ARN, its
-// unversioned ARN or its name; else NAME.js, to be written as a stub.
+// hookFile is the file for a Lambda function or a CloudFront Function: the --function mapping
+// for its ARN, its unversioned ARN or its name; else NAME.js, to be written as a stub.
 func (im *importer) hookFile(arn string) (file string, stub bool) {
 	name, unversioned := functionARN(arn)
 	for _, k := range []string{arn, unversioned, name} {

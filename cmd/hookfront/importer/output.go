@@ -23,7 +23,13 @@ type outFile struct {
 	CachePolicies           []outCache   `yaml:"cache_policies,omitempty"`
 	OriginRequestPolicies   []outOrigReq `yaml:"origin_request_policies,omitempty"`
 	ResponseHeadersPolicies []outRespHdr `yaml:"response_headers_policies,omitempty"`
+	KeyValueStores          []outStore   `yaml:"key_value_stores,omitempty"`
 	Behaviors               []outBehav   `yaml:"behaviors"`
+}
+
+type outStore struct {
+	Name string `yaml:"name"`
+	File string `yaml:"file"`
 }
 
 type outOrigin struct {
@@ -149,19 +155,37 @@ type outSrvTiming struct {
 }
 
 type outBehav struct {
-	PathPattern           string            `yaml:"path_pattern"`
-	Target                string            `yaml:"target"`
-	AllowedMethods        []string          `yaml:"allowed_methods,omitempty,flow"`
-	CachedMethods         []string          `yaml:"cached_methods,omitempty,flow"`
-	CachePolicy           string            `yaml:"cache_policy,omitempty"`
-	OriginRequestPolicy   string            `yaml:"origin_request_policy,omitempty"`
-	ResponseHeadersPolicy string            `yaml:"response_headers_policy,omitempty"`
-	ForwardedValues       *outLegacy        `yaml:"forwarded_values,omitempty"`
-	TTL                   *outTTL           `yaml:"ttl,omitempty"`
-	IncludeBody           bool              `yaml:"include_body,omitempty"`
-	Hooks                 map[string]string `yaml:"hooks,omitempty"`
-	ViewerProtocolPolicy  string            `yaml:"viewer_protocol_policy,omitempty"`
-	Compress              bool              `yaml:"compress,omitempty"`
+	PathPattern           string                 `yaml:"path_pattern"`
+	Target                string                 `yaml:"target"`
+	AllowedMethods        []string               `yaml:"allowed_methods,omitempty,flow"`
+	CachedMethods         []string               `yaml:"cached_methods,omitempty,flow"`
+	CachePolicy           string                 `yaml:"cache_policy,omitempty"`
+	OriginRequestPolicy   string                 `yaml:"origin_request_policy,omitempty"`
+	ResponseHeadersPolicy string                 `yaml:"response_headers_policy,omitempty"`
+	ForwardedValues       *outLegacy             `yaml:"forwarded_values,omitempty"`
+	TTL                   *outTTL                `yaml:"ttl,omitempty"`
+	IncludeBody           bool                   `yaml:"include_body,omitempty"`
+	Hooks                 map[string]string      `yaml:"hooks,omitempty"`
+	Functions             map[string]outFunction `yaml:"functions,omitempty"`
+	ViewerProtocolPolicy  string                 `yaml:"viewer_protocol_policy,omitempty"`
+	Compress              bool                   `yaml:"compress,omitempty"`
+}
+
+// outFunction is a CloudFront Function binding: the file alone when the runtime is not known
+// (the config's default, cloudfront-js-2.0, applies), else {file, runtime, key_value_store}.
+type outFunction struct {
+	File          string `yaml:"file"`
+	Runtime       string `yaml:"runtime,omitempty"`
+	KeyValueStore string `yaml:"key_value_store,omitempty"`
+	arn           string // for messages
+}
+
+func (f outFunction) MarshalYAML() (any, error) {
+	if f.Runtime == "" {
+		return f.File, nil
+	}
+	type plain outFunction
+	return plain(f), nil
 }
 
 type outLegacy struct {
