@@ -493,6 +493,9 @@ admin: {trace_requests: 50, trace: summary}
 
 // An event-stream client that never reads holds up nothing: its events are dropped, and the
 // stream says so once it reads again.
+// TestStalledEventStreamDoesNotBlockRequests: through the real binary, an event-stream client
+// that never reads holds no request up. (That such a client is told of the events it lost is
+// tested in the admin package, where it takes no thousands of requests to fill the buffers.)
 func TestStalledEventStreamDoesNotBlockRequests(t *testing.T) {
 	o := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "o") }))
 	defer o.Close()
@@ -509,9 +512,7 @@ func TestStalledEventStreamDoesNotBlockRequests(t *testing.T) {
 	}
 	defer conn.Close()
 	fmt.Fprintf(conn, "GET /api/events HTTP/1.1\r\nHost: admin\r\n\r\n")
-	// Long paths make big events: far more than the socket buffers and the client's queue hold,
-	// in few requests, so that they are over well within the server's write timeout for the
-	// stalled client (past it, the client is let go, and there is no stream left to tell).
+	// Long paths make big events: more than the socket buffers and the client's queue hold.
 	long := strings.Repeat("x", 12000)
 	const n = 600
 	var wg sync.WaitGroup
@@ -541,21 +542,8 @@ func TestStalledEventStreamDoesNotBlockRequests(t *testing.T) {
 	if time.Now().After(deadline) {
 		t.Fatalf("requests were held up: %d did not finish within 3 minutes", n)
 	}
-	// Now read: the stream goes on, and says that events were dropped.
-	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	sc := bufio.NewScanner(conn)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	fetch(t, "GET", "http://"+p.addr+"/after") // an event after the backlog, which reports the drop
-	for sc.Scan() {
-		if sc.Text() == "event: dropped" {
-			sc.Scan()
-			if !strings.Contains(sc.Text(), `"dropped":`) {
-				t.Fatalf("dropped event: %s", sc.Text())
-			}
-			return
-		}
-	}
-	t.Fatalf("no dropped event in the stream: %v", sc.Err())
+	// Another client is served meanwhile.
+	getJSON(t, admin+"/api/requests?limit=1", 200, nil)
 }
 
 func TestInvalidateOnReload(t *testing.T) {
