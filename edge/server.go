@@ -38,6 +38,8 @@ type Options struct {
 	MaxObjectBytes int64
 	// Observers follow each request's steps (traces, metrics…); none costs nothing.
 	Observers []Observer
+	// Shared is the second cache tier replicas share (cache.shared); nil: none.
+	Shared SharedTier
 }
 
 // Server is the edge: an http.Handler.
@@ -49,6 +51,7 @@ type Server struct {
 	flight flight
 	// observer is nil when nothing observes requests.
 	observer Observer
+	shared   SharedTier // nil without a shared tier, or with the cache off
 }
 
 // NewServer prepares d and returns a Server for it.
@@ -62,6 +65,7 @@ func NewServer(d *Distribution, opt Options) (*Server, error) {
 	}
 	if opt.CacheBytes > 0 {
 		s.cache = NewCache(opt.CacheBytes, opt.MaxObjectBytes)
+		s.shared = opt.Shared
 	}
 	if err := s.Swap(d); err != nil {
 		return nil, err
@@ -237,6 +241,11 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 		return hitResponse(e, xHit)
 	}
 	if vr.method == http.MethodHead {
+		if s.shared != nil {
+			if resp := s.sharedHead(ctx, tx, key); resp != nil {
+				return resp
+			}
+		}
 		// A HEAD miss goes to the origin as HEAD; only GET fills the cache.
 		tx.cacheStep(key, lookupDecision(e), "a HEAD miss goes to the origin as HEAD; only GET fills the cache", 0)
 		return s.fromOrigin(ctx, tx, vr, "", e, withPages)
@@ -259,6 +268,9 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 		return s.fromOrigin(ctx, tx, vr, key, e, withPages)
 	}
 	defer release()
+	if s.shared != nil {
+		return s.missShared(ctx, tx, vr, key, e, withPages)
+	}
 	tx.cacheStep(key, lookupDecision(e), "", 0)
 	return s.fromOrigin(ctx, tx, vr, key, e, withPages)
 }
@@ -372,7 +384,9 @@ func (s *Server) store(key string, status int, h http.Header, body []byte, now t
 	if key == "" || ttl <= 0 {
 		return
 	}
-	s.cache.Put(key, &Entry{Status: status, Header: h.Clone(), Body: body, Stored: now, Expires: now.Add(ttl)})
+	e := &Entry{Status: status, Header: h.Clone(), Body: body, Stored: now, Expires: now.Add(ttl)}
+	s.cache.Put(key, e)
+	s.share(key, e, now)
 }
 
 // passTTL is how long a key whose response could not be stored is not collapsed.
@@ -381,7 +395,9 @@ const passTTL = 10 * time.Second
 // markPass remembers that key's response could not be stored.
 func (s *Server) markPass(key string, now time.Time) {
 	if key != "" {
-		s.cache.Put(key, &Entry{Header: http.Header{}, Stored: now, Expires: now.Add(passTTL), pass: true})
+		e := &Entry{Header: http.Header{}, Stored: now, Expires: now.Add(passTTL), pass: true}
+		s.cache.Put(key, e)
+		s.share(key, e, now)
 	}
 }
 
@@ -398,6 +414,7 @@ func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, n
 	ne := &Entry{Status: e.Status, Header: h, Body: e.Body, Stored: now, Expires: now.Add(tx.b.TTL.ttlFor(e.Status, h, s.errorTTL(tx, e.Status), now))}
 	if ne.Expires.After(now) {
 		s.cache.Put(key, ne)
+		s.share(key, ne, now)
 	}
 	tx.cacheStep(key, CacheRefreshHit, "the origin answered 304 Not Modified", ne.Expires.Sub(now))
 	return hitResponse(ne, xRefresh)
