@@ -64,11 +64,11 @@ type Store struct {
 	client atomic.Pointer[clientRef] // nil until the first connection
 	health health
 
-	mu      sync.Mutex
-	held    map[string]string  // key → token of a fill lock this replica holds
-	waiters map[string]*waiter // key → replicas' fills this one waits for
-	pending []pendingInvalidation
-	flushAll bool // invalidations were dropped while down: flush all when back
+	mu       sync.Mutex
+	held     map[string]string  // key → token of a fill lock this replica holds
+	waiters  map[string]*waiter // key → replicas' fills this one waits for
+	pending  []pendingInvalidation
+	flushAll bool           // invalidations were dropped while down: flush all when back
 	seenSeq  int64          // invalidations seen here in a row (see seen)
 	ahead    map[int64]bool // seen, after a gap
 	seqKnown bool
