@@ -16,6 +16,7 @@ type originResult struct {
 	status    int
 	header    http.Header
 	body      io.ReadCloser // the origin's body, streaming; nil when bytes is set
+	length    int64         // body's length as the origin declared it, -1 when unknown
 	bytes     []byte        // a body a hook generated or replaced
 	generated bool          // origin-request generated the response
 	member    *Origin       // the origin that answered
@@ -94,7 +95,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			}
 			if gen != nil {
 				status, h, body := applyEventResponse(gen)
-				return &originResult{status: status, header: h, bytes: body, generated: true, member: m}, nil
+				return &originResult{status: status, header: h, length: -1, bytes: body, generated: true, member: m}, nil
 			}
 			if out != ev {
 				ev, changed = out, out
@@ -104,6 +105,11 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		resp, err := s.roundTrip(ctx, tx, vr, changed, m, stale)
 		a := attemptLog{origin: m.ID, start: start, dur: time.Since(start), url: tx.sentURL}
 		if err != nil {
+			if vr.bodyTimedOut() { // before the context, which net/http cancels on a read error
+				a.err = "viewer_body_timeout"
+				tx.attempts = append(tx.attempts, a)
+				return nil, errBodyTimeout
+			}
 			if ctx.Err() != nil {
 				return nil, errClientGone
 			}
@@ -122,7 +128,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		}
 		a.status = resp.StatusCode
 		removeHopHeaders(resp.Header)
-		res := &originResult{status: resp.StatusCode, header: resp.Header, body: resp.Body, member: m}
+		res := &originResult{status: resp.StatusCode, header: resp.Header, body: resp.Body, length: resp.ContentLength, member: m}
 		if hasResp {
 			in := eventResponse(res.status, res.header)
 			out, err := tx.responseHook(ctx, event.OriginResponse, ev, in)
@@ -172,10 +178,14 @@ func mayFailover(g *Group, vr *viewerRequest, err error, status int) (ok bool, w
 	}
 	wf := g.WriteFailover
 	if !wf.applies(vr.method) {
-		if wouldGET {
+		switch {
+		case !wouldGET:
+			return false, ""
+		case wf == nil:
 			return false, vr.method + " does not fail over without write_failover"
+		default:
+			return false, vr.method + " is not in write_failover.methods"
 		}
-		return false, ""
 	}
 	ok, why = wf.decide(vr, err, status)
 	if !ok && !wouldGET {

@@ -15,6 +15,16 @@ type CacheKeyPolicy struct {
 	Cookies      []string // cookie values in the key
 }
 
+// keyedHeader reports whether the header name is part of the key.
+func (p *CacheKeyPolicy) keyedHeader(name string) bool {
+	for _, h := range p.Headers {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // key builds the cache key. OPTIONS is keyed apart from GET/HEAD, as CloudFront does.
 func (p *CacheKeyPolicy) key(method, host, path, rawQuery string, h http.Header) string {
 	var b strings.Builder

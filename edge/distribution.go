@@ -135,6 +135,9 @@ func (d *Distribution) Close() {
 }
 
 // match returns the first behavior whose pattern matches path; the default "*" always does.
+// path is the decoded path (URL.Path): a percent-encoded character matches as the character it
+// stands for, so "%2A" or "%61dmin" cannot step around a pattern. CloudFront does not document
+// which form it matches; the decoded one is what the origin acts on.
 func (d *Distribution) match(path string) *Behavior {
 	for _, b := range d.Behaviors {
 		if b.Pattern.Match(path) {

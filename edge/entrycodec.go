@@ -24,7 +24,9 @@ const (
 	entryFixed   = len(entryMagic) + 1 + 1 + 2 + 8 + 8 // up to the header count
 	entryCRCLen  = 4
 
-	flagPass = 1 << 0 // a hit-for-miss marker, not a response
+	flagPass   = 1 << 0 // a hit-for-miss marker until Expires, not a response
+	flagVaryAE = 1 << 1 // the marker of a URL whose responses vary on Accept-Encoding
+	flagsKnown = flagPass | flagVaryAE
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -35,8 +37,8 @@ var (
 	errCorrupt        = errors.New("entry is damaged")
 )
 
-// EncodeEntry writes e in the shared tier's format.
-func EncodeEntry(e *Entry) []byte {
+// encodeEntry writes e in the shared tier's format; pass makes it a hit-for-miss marker.
+func encodeEntry(e *Entry, pass bool) []byte {
 	n := entryFixed + binary.MaxVarintLen64*(2+len(e.Header)) + len(e.Body) + entryCRCLen
 	for k, vs := range e.Header {
 		n += len(k) + binary.MaxVarintLen64
@@ -48,8 +50,11 @@ func EncodeEntry(e *Entry) []byte {
 	b = append(b, entryMagic...)
 	b = append(b, entryVersion)
 	var flags byte
-	if e.pass {
+	if pass {
 		flags |= flagPass
+	}
+	if e.varyAE {
+		flags |= flagVaryAE
 	}
 	b = append(b, flags)
 	b = binary.BigEndian.AppendUint16(b, uint16(e.Status))
@@ -63,30 +68,32 @@ func EncodeEntry(e *Entry) []byte {
 			b = appendBytes(b, v)
 		}
 	}
-	b = appendBytes(b, string(e.Body))
+	b = appendBytes(b, e.Body)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
 }
 
-func appendBytes(b []byte, s string) []byte {
+func appendBytes[T string | []byte](b []byte, s T) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// DecodeEntry reads an entry EncodeEntry wrote. The body shares b's memory.
-func DecodeEntry(b []byte) (*Entry, error) {
+// decodeEntry reads an entry encodeEntry wrote, and whether it is a hit-for-miss marker. The
+// body shares b's memory.
+func decodeEntry(b []byte) (e *Entry, pass bool, err error) {
 	if len(b) < entryFixed+entryCRCLen || string(b[:len(entryMagic)]) != entryMagic {
-		return nil, errCorrupt
+		return nil, false, errCorrupt
 	}
 	if v := b[len(entryMagic)]; v != entryVersion {
-		return nil, fmt.Errorf("%w (%d; this build reads %d)", errUnknownVersion, v, entryVersion)
+		return nil, false, fmt.Errorf("%w (%d; this build reads %d)", errUnknownVersion, v, entryVersion)
 	}
 	sum := b[len(b)-entryCRCLen:]
 	b = b[:len(b)-entryCRCLen]
 	if crc32.Checksum(b, crcTable) != binary.BigEndian.Uint32(sum) {
-		return nil, errCorrupt
+		return nil, false, errCorrupt
 	}
 	d := decoder{b: b[len(entryMagic)+1:]}
 	flags := d.byte()
-	e := &Entry{Status: int(d.uint16()), pass: flags&flagPass != 0}
+	pass = flags&flagPass != 0
+	e = &Entry{Status: int(d.uint16()), varyAE: flags&flagVaryAE != 0}
 	e.Stored = time.Unix(0, int64(d.uint64()))
 	e.Expires = time.Unix(0, int64(d.uint64()))
 	nh := d.count()
@@ -103,10 +110,11 @@ func DecodeEntry(b []byte) (*Entry, error) {
 	if body := d.bytes(); len(body) > 0 {
 		e.Body = body
 	}
-	if d.bad || len(d.b) != 0 || flags&^flagPass != 0 || (!e.pass && (e.Status < 100 || e.Status > 999)) {
-		return nil, errCorrupt
+	response := !pass && !e.varyAE
+	if d.bad || len(d.b) != 0 || flags&^flagsKnown != 0 || (response && (e.Status < 100 || e.Status > 999)) {
+		return nil, false, errCorrupt
 	}
-	return e, nil
+	return e, pass, nil
 }
 
 // decoder reads the fields of an entry; any overrun sets bad and yields zero values.

@@ -32,6 +32,7 @@ type exchange struct {
 	members  []*Origin // where a function's Route sends the attempts; nil: the behavior's members
 	group    *Group    // the group that goes with members
 	member   int       // index of the member that gave the final answer
+	flight   *call     // the collapsed request this one leads, until its response is stored or not
 	attempts []attemptLog
 	status   int
 	xcache   string

@@ -121,11 +121,7 @@ func (ps *policyState) originHeader(vr *viewerRequest) http.Header {
 	if f.gzip || f.brotli {
 		if ae, ok := vh["Accept-Encoding"]; ok {
 			// A viewer that accepts neither format gets identity from the origin, as CloudFront asks.
-			v := normalizeAcceptEncoding(ae, f.gzip, f.brotli)
-			if v == "" {
-				v = "identity"
-			}
-			out["Accept-Encoding"] = []string{v}
+			out["Accept-Encoding"] = aeToOrigin[normAEValues(ae).only(f.gzip, f.brotli)]
 		}
 	}
 	if !f.userAgent {
@@ -207,9 +203,9 @@ func (ps *policyState) cacheKey(domain string, vr *viewerRequest) string {
 		b.WriteString(filterCookies(vr.header["Cookie"], f.keyCookies))
 	}
 	if f.gzip || f.brotli {
-		if ae := normalizeAcceptEncoding(vr.header["Accept-Encoding"], f.gzip, f.brotli); ae != "" {
+		if ae := vr.pol.acceptEncoding(vr); ae != aeNone {
 			b.WriteString("\x00ae:")
-			b.WriteString(ae)
+			b.WriteString(ae.String())
 		}
 	}
 	return b.String()
@@ -223,38 +219,20 @@ func keyPart(vals []string) string {
 	return strings.Join(vals, ",")
 }
 
-// normalizeAcceptEncoding is CloudFront's normalised Accept-Encoding: "br,gzip", "gzip" or "br",
-// only the formats the policy enables and the viewer accepts (a q=0 refuses a format); "" when
-// none (controlling-the-cache-key.html, "Compression support").
-func normalizeAcceptEncoding(values []string, gzip, brotli bool) string {
-	hasGzip, hasBr := false, false
-	for _, v := range values {
-		for len(v) > 0 {
-			var tok string
-			tok, v, _ = strings.Cut(v, ",")
-			coding, params, _ := strings.Cut(tok, ";")
-			coding = strings.TrimSpace(coding)
-			if q := strings.TrimSpace(params); strings.HasPrefix(q, "q=") && strings.Trim(q[2:], "0.") == "" {
-				continue // q=0: not acceptable
-			}
-			switch {
-			case strings.EqualFold(coding, "gzip"):
-				hasGzip = true
-			case strings.EqualFold(coding, "br"):
-				hasBr = true
-			}
-		}
+// acceptEncoding is the viewer's Accept-Encoding as the cache policy normalises it: only the
+// formats its gzip and brotli settings enable (controlling-the-cache-key.html, "Compression
+// support"); aeNone when it enables neither.
+func (ps *policyState) acceptEncoding(vr *viewerRequest) acceptEncoding {
+	f := ps.fwd
+	if !f.gzip && !f.brotli {
+		return aeNone
 	}
-	gz, br := gzip && hasGzip, brotli && hasBr
-	switch {
-	case gz && br:
-		return "br,gzip"
-	case gz:
-		return "gzip"
-	case br:
-		return "br"
-	}
-	return ""
+	return normAcceptEncoding(vr.header).only(f.gzip, f.brotli)
+}
+
+// keyedHeader reports whether the cache policy puts the header in the key.
+func (ps *policyState) keyedHeader(name string) bool {
+	return slices.Contains(ps.fwd.keyHeaders, http.CanonicalHeaderKey(name))
 }
 
 // filterQuery keeps the parameters s lets through, in the viewer's order (only & separates; the

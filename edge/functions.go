@@ -173,10 +173,10 @@ func (o *Origin) updated(u *event.OriginUpdate) *Origin {
 // across requests, as they are for the origin itself.
 type variants struct {
 	mu sync.Mutex
-	m  map[variantKey]*http.Transport
+	m  map[transportKey]*http.Transport
 }
 
-type variantKey struct {
+type transportKey struct {
 	attempts                     int
 	connect, response, keepalive time.Duration
 }
@@ -186,8 +186,8 @@ type variantKey struct {
 const maxVariants = 16
 
 func (vs *variants) get(o, c *Origin) *http.Transport {
-	k := variantKey{c.ConnectionAttempts, c.ConnectionTimeout, c.ResponseTimeout, c.KeepaliveTimeout}
-	if k == (variantKey{o.ConnectionAttempts, o.ConnectionTimeout, o.ResponseTimeout, o.KeepaliveTimeout}) {
+	k := transportKey{c.ConnectionAttempts, c.ConnectionTimeout, c.ResponseTimeout, c.KeepaliveTimeout}
+	if k == (transportKey{o.ConnectionAttempts, o.ConnectionTimeout, o.ResponseTimeout, o.KeepaliveTimeout}) {
 		return o.transport
 	}
 	vs.mu.Lock()
@@ -199,7 +199,7 @@ func (vs *variants) get(o, c *Origin) *http.Transport {
 		return o.transport
 	}
 	if vs.m == nil {
-		vs.m = map[variantKey]*http.Transport{}
+		vs.m = map[transportKey]*http.Transport{}
 	}
 	t := newTransport(k.attempts, k.connect, k.response, k.keepalive, o.ID)
 	vs.m[k] = t

@@ -99,7 +99,7 @@ func (c *Cache) Invalidate(iv *Invalidation) int {
 		if !iv.Matches(k) {
 			continue
 		}
-		if e, ok := c.lru.Peek(k); ok && !e.pass {
+		if e, ok := c.lru.Peek(k); ok && !e.varyAE { // a marker of variants is no response
 			n++
 		}
 		c.lru.Remove(k)

@@ -30,6 +30,11 @@ type viewerRequest struct {
 	hasQuery bool           // the URL had a "?", even an empty query
 	ev       *event.Request // built on first use by a hook
 	pol      *policyState   // the request through its behavior's policies; nil without
+	// ae is the viewer's Accept-Encoding as CloudFront normalises it; when aeNormal, the origin
+	// gets that instead of what the viewer sent (a cacheable request).
+	ae       acceptEncoding
+	aeNormal bool
+	timeout  *timedBody // on the viewer's body, when it has one and a timeout is set
 }
 
 func newViewerRequest(r *http.Request) *viewerRequest {
@@ -196,6 +201,9 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 	header["X-Hookfront-Request-Id"] = []string{tx.id}
 	for k, v := range custom {
 		header[k] = v
+	}
+	if vr.aeNormal {
+		header["Accept-Encoding"] = aeToOrigin[vr.ae]
 	}
 	if stale != nil {
 		// Revalidate our copy: these validators replace any the viewer sent.

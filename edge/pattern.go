@@ -3,6 +3,7 @@ package edge
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // patternChars are the characters CloudFront allows in a path pattern (besides letters and digits).
@@ -36,30 +37,66 @@ func ParsePattern(s string) (Pattern, error) {
 // String returns the pattern as written (with the leading slash added).
 func (p Pattern) String() string { return p.glob }
 
-// Match reports whether path matches. It runs in O(len(pattern)·len(path)) at worst, with no
-// allocation: the classic wildcard walk that backtracks only to the last star.
+// Match reports whether path matches. "?" is one character (a UTF-8 sequence; a byte that is
+// not valid UTF-8 counts as one). It runs in O(len(pattern)·len(path)) at worst, with no
+// allocation: the classic wildcard walk that backtracks only to the last star. A star in the
+// pattern is a wildcard before anything else, even where the path holds a literal "*": comparing
+// it as a literal first would lose the backtracking point (issue 9: "/api/*x/admin" escaped
+// "/api/*/admin").
 func (p Pattern) Match(path string) bool {
 	g := p.glob
 	gi, pi := 0, 0
 	star, mark := -1, 0
 	for pi < len(path) {
-		switch {
-		case gi < len(g) && (g[gi] == '?' || g[gi] == path[pi]):
-			gi++
-			pi++
-		case gi < len(g) && g[gi] == '*':
-			star, mark = gi, pi
-			gi++
-		case star >= 0:
-			gi = star + 1
-			mark++
-			pi = mark
-		default:
+		if gi < len(g) {
+			switch c := g[gi]; {
+			case c == '*':
+				for gi < len(g) && g[gi] == '*' {
+					gi++
+				}
+				if gi == len(g) { // a trailing star takes the rest, whatever it is
+					return true
+				}
+				star, mark = gi-1, pi
+				continue
+			case c == '?':
+				gi++
+				pi += runeLen(path[pi:])
+				continue
+			case c == path[pi]: // patterns are ASCII: a byte is a character
+				gi++
+				pi++
+				continue
+			}
+		}
+		if star < 0 {
 			return false
 		}
+		// The star takes one more character; backtracking stays on character boundaries.
+		gi = star + 1
+		if path[mark] < utf8.RuneSelf {
+			mark++
+		} else {
+			mark += multiByteLen(path[mark:])
+		}
+		pi = mark
 	}
 	for gi < len(g) && g[gi] == '*' {
 		gi++
 	}
 	return gi == len(g)
+}
+
+// runeLen is the length of the character s starts with; small enough to be inlined, since it
+// runs for every step back of a star.
+func runeLen(s string) int {
+	if s[0] < utf8.RuneSelf {
+		return 1
+	}
+	return multiByteLen(s)
+}
+
+func multiByteLen(s string) int {
+	_, n := utf8.DecodeRuneInString(s)
+	return n
 }

@@ -1,7 +1,10 @@
 package edge
 
 import (
+	"math/rand/v2"
 	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -67,4 +70,87 @@ func TestCheckPath(t *testing.T) {
 			t.Errorf("%q: refused=%v, want %v", path, got, bad)
 		}
 	}
+}
+
+// refPattern is the reference semantics of a path pattern: a regular expression in which "*"
+// is any run of characters, "?" exactly one character and everything else itself.
+func refPattern(t testing.TB, glob string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString(`(?s)^`)
+	for _, c := range glob {
+		switch c {
+		case '*':
+			b.WriteString(`.*`)
+		case '?':
+			b.WriteString(`.`)
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString(`$`)
+	return regexp.MustCompile(b.String())
+}
+
+// The cases of issue 9: a literal "*" in the path must not end the wildcard's backtracking.
+var patternRegressions = []struct{ pattern, path string }{
+	{"/api/*/admin", "/api/*x/admin"},
+	{"*?", "*"},
+	{"/a/*b", "/a/*xb"},
+	{"*.jpg", "/x*.jpg"},
+	{"/a?c", "/a?c"},
+	{"/api/*", "/api/*"},
+	{"*/admin", "/*/*/admin"},
+	{"/a??.jpg", "/aä.jpg"}, // "?" is one character, not one byte
+	{"*x?", "/ääxä"},
+}
+
+func TestPatternMatchesReference(t *testing.T) {
+	for _, c := range patternRegressions {
+		p, err := ParsePattern(c.pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := p.Match(c.path), refPattern(t, p.String()).MatchString(c.path); got != want {
+			t.Errorf("%q matches %q = %v, want %v", c.pattern, c.path, got, want)
+		}
+	}
+	// A deterministic randomized comparison, run by every go test: short patterns and paths over
+	// an alphabet rich in wildcards and slashes, so that literal "*" and "?" meet wildcards often.
+	rng := rand.New(rand.NewPCG(9, 1))
+	patAlpha, pathAlpha := []string{"*", "?", "/", "a", "b", "."}, []string{"*", "?", "/", "a", "b", ".", "ä", "\xff"}
+	word := func(alpha []string, n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(alpha[rng.IntN(len(alpha))])
+		}
+		return b.String()
+	}
+	for i := 0; i < 20000; i++ {
+		glob := "/" + word(patAlpha, rng.IntN(8))
+		path := "/" + word(pathAlpha, rng.IntN(10))
+		p, err := ParsePattern(glob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := p.Match(path), refPattern(t, p.String()).MatchString(path); got != want {
+			t.Fatalf("%q matches %q = %v, want %v (reference)", glob, path, got, want)
+		}
+	}
+}
+
+func FuzzPatternMatch(f *testing.F) {
+	for _, c := range patternRegressions {
+		f.Add(c.pattern, c.path)
+	}
+	f.Add("/images/*.jpg", "/images/sub/a.jpg")
+	f.Add("*.doc?", "/x.doc")
+	f.Fuzz(func(t *testing.T, glob, path string) {
+		p, err := ParsePattern(glob)
+		if err != nil {
+			return
+		}
+		if got, want := p.Match(path), refPattern(t, p.String()).MatchString(path); got != want {
+			t.Fatalf("%q matches %q = %v, want %v (reference)", p.String(), path, got, want)
+		}
+	})
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -38,6 +37,12 @@ type Options struct {
 	MaxObjectBytes int64
 	// Observers follow each request's steps (traces, metrics…); none costs nothing.
 	Observers []Observer
+	// ReadBodyTimeout is the longest silence while a viewer's body is read; past it the viewer
+	// gets 408 and the origin attempt is abandoned. 0: no limit.
+	ReadBodyTimeout time.Duration
+	// MaxHeaderBytes refuses requests with a larger head (request line and headers) with 431;
+	// 0: no limit here (net/http's own applies). Run net/http with NetHTTPMaxHeaderBytes.
+	MaxHeaderBytes int
 	// Shared is the second cache tier replicas share (cache.shared); nil: none.
 	Shared SharedTier
 }
@@ -50,13 +55,15 @@ type Server struct {
 	log    *slog.Logger
 	flight flight
 	// observer is nil when nothing observes requests.
-	observer Observer
-	shared   SharedTier // nil without a shared tier, or with the cache off
+	observer        Observer
+	readBodyTimeout time.Duration
+	maxHeaderBytes  int
+	shared          SharedTier // nil without a shared tier, or with the cache off
 }
 
 // NewServer prepares d and returns a Server for it.
 func NewServer(d *Distribution, opt Options) (*Server, error) {
-	s := &Server{hooks: opt.Hooks, log: opt.Logger, observer: combine(opt.Observers)}
+	s := &Server{hooks: opt.Hooks, log: opt.Logger, observer: combine(opt.Observers), readBodyTimeout: opt.ReadBodyTimeout, maxHeaderBytes: opt.MaxHeaderBytes}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -92,16 +99,19 @@ func (s *Server) Cache() *Cache { return s.cache }
 // response is what goes to the viewer. header may be shared with a cache entry: it is never
 // changed in place, only replaced.
 type response struct {
-	status  int
-	header  http.Header
-	body    []byte        // a whole body (cache entry, page, generated)
-	stream  io.ReadCloser // or a body still streaming from the origin
-	xcache  string
-	age     time.Duration
-	hasAge  bool
-	noVResp bool   // viewer-response does not run (error page, edge error)
-	hit     bool   // served from the cache: may answer ranges and conditionals from body
-	entry   *Entry // the cache entry served, if any
+	status int
+	header http.Header
+	body   []byte        // a whole body (cache entry, page, generated)
+	stream io.ReadCloser // or a body still streaming from the origin
+	// declared is the stream's length as the origin declared it, -1 when unknown: what the
+	// viewer is told, whatever Content-Length a hook set.
+	declared int64
+	xcache   string
+	age      time.Duration
+	hasAge   bool
+	noVResp  bool   // viewer-response does not run (error page, edge error)
+	hit      bool   // served from the cache: may answer ranges and conditionals from body
+	entry    *Entry // the cache entry served, if any
 	// policyDone: the behavior's response headers policy has been applied.
 	policyDone bool
 }
@@ -120,6 +130,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.finish(tx)
 	ctx := r.Context()
 
+	if s.maxHeaderBytes > 0 && requestHeaderSize(r) > s.maxHeaderBytes {
+		tx.note = fmt.Sprintf("request head over server.max_header_bytes (%d)", s.maxHeaderBytes)
+		s.write(w, tx, s.edgeError(http.StatusRequestHeaderFieldsTooLarge, "The request headers are too large.", tx))
+		return
+	}
 	if reason := checkPath(r); reason != "" {
 		s.write(w, tx, s.edgeError(http.StatusBadRequest, reason, tx))
 		return
@@ -138,19 +153,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	vr := newViewerRequest(r)
 	d.initPolicy(vr, tx.b, r)
+	vr.limitBody(w, s.readBodyTimeout)
 	if g := tx.b.group; g != nil && g.WriteFailover.applies(r.Method) {
 		if err := vr.bufferBody(g.WriteFailover.MaxBody); err != nil {
-			if ctx.Err() != nil {
-				tx.status, tx.note = 499, "viewer went away while sending the body"
-				return
-			}
-			s.write(w, tx, s.edgeError(http.StatusBadRequest, "The request body could not be read.", tx))
+			s.bodyReadFailed(w, tx, vr)
 			return
 		}
 	}
 	if tx.b.IncludeBody && (tx.has(event.ViewerRequest) || tx.has(event.OriginRequest)) {
 		if err := vr.readPrefix(); err != nil {
-			s.write(w, tx, s.edgeError(http.StatusBadRequest, "The request body could not be read.", tx))
+			s.bodyReadFailed(w, tx, vr)
 			return
 		}
 	}
@@ -187,10 +199,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.write(w, tx, resp)
 }
 
+// bodyReadFailed answers a request whose body could not be read before any attempt.
+func (s *Server) bodyReadFailed(w http.ResponseWriter, tx *exchange, vr *viewerRequest) {
+	switch {
+	case vr.bodyTimedOut():
+		s.write(w, tx, s.viewerBodyTimeout(tx))
+	case tx.r.Context().Err() != nil:
+		tx.status, tx.note = 499, "viewer went away while sending the body"
+	default:
+		s.write(w, tx, s.edgeError(http.StatusBadRequest, "The request body could not be read.", tx))
+	}
+}
+
 // viewerResponse runs the viewer-response hook on a copy of the response's headers.
 func (s *Server) viewerResponse(ctx context.Context, tx *exchange, vr *viewerRequest, resp *response) *response {
 	var in *event.Response
-	if e := resp.entry; e != nil && !e.pass {
+	if e := resp.entry; e != nil {
 		in = &event.Response{Status: resp.status, StatusDescription: http.StatusText(resp.status), Headers: e.eventHeaders()}
 	} else {
 		in = eventResponse(resp.status, resp.header)
@@ -211,7 +235,11 @@ func (s *Server) viewerResponse(ctx context.Context, tx *exchange, vr *viewerReq
 	if next.body == nil {
 		next.body = resp.body
 	} else if resp.stream != nil {
-		drainClose(resp.stream)
+		if f, ok := resp.stream.(*fill); ok {
+			f.complete() // the origin's body may still be stored
+		} else {
+			drainClose(resp.stream)
+		}
 		next.stream = nil
 	}
 	return &next
@@ -223,56 +251,59 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 	b := tx.b
 	if s.cache == nil || !b.cached.has(vr.method) {
 		tx.cacheStep("", CacheNotCachable, notCachedWhy(s.cache == nil), 0)
-		return s.fromOrigin(ctx, tx, vr, "", nil, withPages)
+		return s.fromOrigin(ctx, tx, vr, "", "", nil, withPages)
 	}
-	key := s.cacheKey(tx, vr)
-	e, ok := s.cache.Get(key)
-	if ok && e.pass {
-		if e.Fresh(time.Now()) {
-			// Lately uncacheable: collapsing would only make requests wait for a response
-			// they cannot share.
-			tx.cacheStep(key, CacheMiss, "the last response for this key could not be stored (hit-for-miss)", 0)
-			return s.fromOrigin(ctx, tx, vr, key, nil, withPages)
-		}
-		e, ok = nil, false
+	// The viewer's Accept-Encoding counts as CloudFront normalises it, for the cache (responses
+	// that vary on it are stored per value) and for the origin, which gets the normalised value
+	// (under policies, the value their gzip and brotli settings make).
+	if vr.pol != nil {
+		vr.ae = vr.pol.acceptEncoding(vr)
+	} else {
+		vr.ae, vr.aeNormal = normAcceptEncoding(vr.header), true
 	}
-	if ok && e.Fresh(time.Now()) {
+	base := s.cacheKey(tx, vr)
+	key, e, ok := s.lookup(base, vr.ae)
+	now := time.Now()
+	if ok && e.Fresh(now) {
 		tx.cacheStep(key, CacheHit, "", 0)
 		return hitResponse(e, xHit)
 	}
 	if vr.method == http.MethodHead {
 		if s.shared != nil {
-			if resp := s.sharedHead(ctx, tx, key); resp != nil {
+			if resp := s.sharedHead(ctx, tx, vr, base, key); resp != nil {
 				return resp
 			}
 		}
 		// A HEAD miss goes to the origin as HEAD; only GET fills the cache.
 		tx.cacheStep(key, lookupDecision(e), "a HEAD miss goes to the origin as HEAD; only GET fills the cache", 0)
-		return s.fromOrigin(ctx, tx, vr, "", e, withPages)
+		return s.fromOrigin(ctx, tx, vr, "", "", e, withPages)
 	}
-	leader, done, release := s.flight.join(key)
+	if s.cache.Passing(key, now) {
+		// Lately uncacheable: collapsing would only make requests wait for a response they
+		// cannot share.
+		tx.cacheStep(key, lookupDecision(e), "the last response for this key could not be stored (hit-for-miss)", 0)
+		return s.fromOrigin(ctx, tx, vr, base, key, e, withPages)
+	}
+	leader, c := s.flight.join(key)
 	if !leader {
-		select {
-		case <-done:
-			s.flight.waiting.Add(-1)
-		case <-ctx.Done():
-			s.flight.waiting.Add(-1)
+		if !c.wait(ctx) {
 			return nil
 		}
-		if e2, ok := s.cache.Get(key); ok && !e2.pass && e2.Fresh(time.Now()) {
+		if _, e2, ok := s.lookup(base, vr.ae); ok && e2.Fresh(time.Now()) {
 			tx.note = "collapsed"
 			tx.cacheStep(key, CacheHit, "collapsed: waited for a concurrent request for the same key", 0)
 			return hitResponse(e2, xHit)
 		}
 		tx.cacheStep(key, lookupDecision(e), "collapsed: the concurrent request's response could not be shared", 0)
-		return s.fromOrigin(ctx, tx, vr, key, e, withPages)
+		return s.fromOrigin(ctx, tx, vr, base, key, e, withPages)
 	}
-	defer release()
+	tx.flight = c
+	defer func() { tx.flight.release() }() // unless handed on to a body still filling
 	if s.shared != nil {
-		return s.missShared(ctx, tx, vr, key, e, withPages)
+		return s.missShared(ctx, tx, vr, base, key, e, withPages)
 	}
 	tx.cacheStep(key, lookupDecision(e), "", 0)
-	return s.fromOrigin(ctx, tx, vr, key, e, withPages)
+	return s.fromOrigin(ctx, tx, vr, base, key, e, withPages)
 }
 
 func hitResponse(e *Entry, xcache string) *response {
@@ -280,9 +311,15 @@ func hitResponse(e *Entry, xcache string) *response {
 		age: time.Since(e.Stored), hasAge: true, hit: true, noVResp: e.Status >= 400, entry: e}
 }
 
-// fromOrigin runs the attempts and decides what to store and serve. key is "" when the response
-// may not be stored; stale is the expired entry for the key, if any.
-func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest, key string, stale *Entry, withPages bool) *response {
+// readFirstMax is the largest body, of known length, that is read whole before the response
+// goes out: a failure while reading it can still be answered with the stale copy or a clean
+// 502/504. Longer and unknown-length bodies stream, and are stored when they arrived whole.
+const readFirstMax = 64 << 10
+
+// fromOrigin runs the attempts and decides what to store and serve. base is the request's
+// cache key and key where it was looked up (its Accept-Encoding variant when the URL varies on
+// it); both are "" when the response may not be stored. stale is the expired entry, if any.
+func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest, base, key string, stale *Entry, withPages bool) *response {
 	var revalidate *Entry
 	if key != "" && stale != nil && (stale.Header.Get("Etag") != "" || stale.Header.Get("Last-Modified") != "") {
 		revalidate = stale
@@ -293,6 +330,8 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 		switch {
 		case errors.Is(err, errClientGone):
 			return nil
+		case errors.Is(err, errBodyTimeout):
+			return s.viewerBodyTimeout(tx)
 		case errors.As(err, &he):
 			return s.hookFailure(he, tx)
 		case stale != nil:
@@ -326,24 +365,81 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 			}
 		}
 	}
-	ttl := time.Duration(0)
+	out := &response{status: res.status, header: res.header, body: res.bytes, stream: res.body, declared: res.length,
+		xcache: xcache, noVResp: res.generated && res.status >= 400}
+	var (
+		plan storePlan
+		why  string
+	)
 	if key != "" {
-		ttl = tx.b.TTL.ttlFor(res.status, res.header, s.errorTTL(tx, res.status), now)
+		keyed := tx.d.CacheKey.keyedHeader
+		if vr.pol != nil {
+			keyed = vr.pol.keyedHeader
+		}
+		plan, why = planStore(keyed, base, key, vr.ae, res.header, tx.b.TTL.ttlFor(res.status, res.header, s.errorTTL(tx, res.status), now))
+		if why != "" {
+			tx.note = "not cached: " + why
+		}
 	}
-	if ttl <= 0 || res.bytes != nil {
-		if ttl > 0 {
-			s.store(key, res.status, res.header, res.bytes, now, ttl)
-			tx.cacheStep(key, CacheStored, "", ttl)
+	switch {
+	case plan.key == "":
+		s.markPass(key, now)
+		if why != "" {
+			tx.cacheStep(key, CacheNotStored, why, 0)
 		} else {
-			s.markPass(key, now)
 			tx.notStored(key, res.status, res.header)
 		}
-		return &response{status: res.status, header: res.header, body: res.bytes, stream: res.body, xcache: xcache, noVResp: res.generated && res.status >= 400}
+		return out
+	case res.bytes != nil:
+		s.store(plan, res.status, res.bytes, now)
+		tx.cacheStep(plan.key, CacheStored, "", plan.ttl)
+		return out
+	case res.length > s.cache.MaxObject():
+		s.markPass(key, now)
+		tx.note = "too large to cache"
+		tx.cacheStep(key, CacheNotStored, "larger than cache.max_object", 0)
+		return out
+	case res.length >= 0 && res.length <= readFirstMax:
+		return s.readFirst(ctx, tx, key, stale, plan, out, now)
 	}
-	// A cacheable response: read the body whole (bounded), so that a body cut off mid-stream is
-	// never stored, and store it; a body too large for the cache streams through.
-	body, rest, err := readBounded(res.body, s.cache.MaxObject(), res.header)
+	// Stream to the viewer while keeping a copy; followers of a collapsed request wait for the
+	// copy (for a while), so the flight ends with the fill, not here.
+	c := tx.flight
+	tx.flight = nil
+	if c != nil {
+		c.stream()
+	}
+	out.stream = newFill(res.body, res.length, s.cache, func(body []byte, why dropReason) {
+		switch why {
+		case whole:
+			s.store(plan, out.status, body, now)
+			tx.cacheStep(plan.key, CacheStored, "", plan.ttl)
+		case dropTooLarge:
+			s.markPass(key, now)
+			tx.cacheStep(key, CacheNotStored, "larger than cache.max_object (found while streaming)", 0)
+		case dropFailed:
+			tx.cacheStep(key, CacheNotStored, "the body did not arrive whole", 0)
+		case dropBudget:
+			tx.cacheStep(key, CacheNotStored, "too many bodies were being copied for the cache at once", 0)
+		}
+		c.release()
+	})
+	return out
+}
+
+// readFirst reads a small body of known length whole before anything goes out, and stores it.
+func (s *Server) readFirst(ctx context.Context, tx *exchange, key string, stale *Entry, plan storePlan, out *response, now time.Time) *response {
+	body := make([]byte, out.declared)
+	_, err := io.ReadFull(out.stream, body)
+	if err == nil {
+		// The transport reports a body longer than its Content-Length as an error.
+		var one [1]byte
+		if _, err = out.stream.Read(one[:]); err == io.EOF {
+			err = nil
+		}
+	}
 	if err != nil {
+		_ = out.stream.Close()
 		tx.attempts[len(tx.attempts)-1].err = "body_" + errorKind(err)
 		if ctx.Err() != nil {
 			return nil
@@ -351,42 +447,37 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 		if stale != nil {
 			return s.serveStale(tx, key, stale, "origin body failed: "+err.Error())
 		}
-		status, reason := (&originError{origin: res.member.ID, err: err}).status()
+		status, reason := (&originError{origin: tx.b.members[tx.member].ID, err: err}).status()
 		tx.note = reason
 		return s.edgeError(status, reason, tx)
 	}
-	if rest != nil {
-		s.markPass(key, now)
-		tx.note = "too large to cache"
-		tx.cacheStep(key, CacheNotStored, "larger than cache.max_object", 0)
-		return &response{status: res.status, header: res.header, stream: rest, xcache: xcache}
-	}
-	s.store(key, res.status, res.header, body, now, ttl)
-	tx.cacheStep(key, CacheStored, "", ttl)
-	return &response{status: res.status, header: res.header, body: body, xcache: xcache}
+	_ = out.stream.Close()
+	s.store(plan, out.status, body, now)
+	tx.cacheStep(plan.key, CacheStored, "", plan.ttl)
+	out.body, out.stream = body, nil
+	return out
 }
 
-// readBounded reads a response body whole when it fits in limit; one larger (by Content-Length
-// or found while reading) comes back as rest, to stream. The body is closed when read whole or
-// when reading failed.
-func readBounded(rc io.ReadCloser, limit int64, h http.Header) (body []byte, rest io.ReadCloser, err error) {
-	if n, perr := strconv.ParseInt(h.Get("Content-Length"), 10, 64); perr == nil && n > limit {
-		return nil, rc, nil
-	}
-	body, rest, err = readAtMost(rc, limit)
-	if rest == nil {
-		_ = rc.Close()
-	}
-	return body, rest, err
-}
-
-func (s *Server) store(key string, status int, h http.Header, body []byte, now time.Time, ttl time.Duration) {
-	if key == "" || ttl <= 0 {
+// store stores a response as plan says, with the marker that sends lookups of a URL that
+// varies on Accept-Encoding on to its variants.
+func (s *Server) store(plan storePlan, status int, body []byte, now time.Time) {
+	if plan.key == "" {
 		return
 	}
-	e := &Entry{Status: status, Header: h.Clone(), Body: body, Stored: now, Expires: now.Add(ttl)}
-	s.cache.Put(key, e)
-	s.share(key, e, now)
+	e := &Entry{Status: status, Header: plan.header, Body: body, Stored: now, Expires: now.Add(plan.ttl)}
+	s.cache.Put(plan.key, e)
+	if plan.base != "" {
+		s.markVaries(plan.base, now)
+	}
+	s.share(plan, e, now)
+}
+
+// markVaries puts the marker that sends lookups of a URL that varies on Accept-Encoding on to
+// its variants.
+func (s *Server) markVaries(base string, now time.Time) {
+	if e, ok := s.cache.Get(base); !ok || !e.varyAE {
+		s.cache.Put(base, &Entry{varyAE: true, Stored: now})
+	}
 }
 
 // passTTL is how long a key whose response could not be stored is not collapsed.
@@ -395,29 +486,35 @@ const passTTL = 10 * time.Second
 // markPass remembers that key's response could not be stored.
 func (s *Server) markPass(key string, now time.Time) {
 	if key != "" {
-		e := &Entry{Header: http.Header{}, Stored: now, Expires: now.Add(passTTL), pass: true}
-		s.cache.Put(key, e)
-		s.share(key, e, now)
+		s.cache.MarkPass(key, now.Add(passTTL))
+		s.sharePass(key, now.Add(passTTL))
 	}
 }
 
 // refresh serves a stale entry the origin confirmed with 304, with the 304's headers merged in
-// and a new TTL.
+// and a new TTL. A Set-Cookie on the 304 goes to this viewer only, never into the entry.
 func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, now time.Time) *response {
 	h := e.Header.Clone()
 	for k, v := range h304 {
-		if k == "Content-Length" {
+		if k == "Content-Length" || k == "Set-Cookie" {
 			continue
 		}
 		h[k] = v
 	}
+	h = compactHeader(h)
 	ne := &Entry{Status: e.Status, Header: h, Body: e.Body, Stored: now, Expires: now.Add(tx.b.TTL.ttlFor(e.Status, h, s.errorTTL(tx, e.Status), now))}
 	if ne.Expires.After(now) {
 		s.cache.Put(key, ne)
-		s.share(key, ne, now)
+		s.share(storePlan{key: key, ttl: ne.Expires.Sub(now)}, ne, now)
 	}
 	tx.cacheStep(key, CacheRefreshHit, "the origin answered 304 Not Modified", ne.Expires.Sub(now))
-	return hitResponse(ne, xRefresh)
+	resp := hitResponse(ne, xRefresh)
+	if cookies, ok := h304["Set-Cookie"]; ok {
+		resp.header = h.Clone()
+		resp.header["Set-Cookie"] = cookies
+		resp.entry = nil
+	}
+	return resp
 }
 
 // serveStale serves an expired entry when the origin failed, and keeps serving it for the
@@ -453,10 +550,7 @@ func (s *Server) errorResponse(ctx context.Context, tx *exchange, key string, st
 	p, ok := s.page(tx, status)
 	if !withPages || !ok || !p.HasPage() {
 		if fallback != nil && key != "" {
-			if ttl := tx.b.TTL.ttlFor(status, http.Header{}, s.errorTTL(tx, status), time.Now()); ttl > 0 {
-				s.store(key, fallback.status, fallback.header, fallback.body, time.Now(), ttl)
-				tx.cacheStep(key, CacheStored, "an edge error, kept for the error-caching TTL", ttl)
-			}
+			s.storeError(tx, key, fallback, tx.b.TTL.ttlFor(status, http.Header{}, s.errorTTL(tx, status), time.Now()), "an edge error")
 		}
 		return fallback
 	}
@@ -473,11 +567,19 @@ func (s *Server) errorResponse(ctx context.Context, tx *exchange, key string, st
 	resp.xcache, resp.noVResp, resp.hit, resp.hasAge = xError, true, false, false
 	tx.note = fmt.Sprintf("custom error page for %d", status)
 	if key != "" && resp.status == p.Code() {
-		ttl := tx.b.TTL.errorTTL(orEmpty(h), s.errorTTL(tx, status), time.Now())
-		s.store(key, resp.status, resp.header, resp.body, time.Now(), ttl)
-		tx.cacheStep(key, CacheStored, "the custom error page, for the error-caching TTL", ttl)
+		s.storeError(tx, key, resp, tx.b.TTL.errorTTL(orEmpty(h), s.errorTTL(tx, status), time.Now()), "the custom error page")
 	}
 	return resp
+}
+
+// storeError stores an error answer (an edge error or a custom page) under key for ttl, by the
+// same rules as an origin's response.
+func (s *Server) storeError(tx *exchange, key string, resp *response, ttl time.Duration, what string) {
+	plan, _ := planStore(tx.d.CacheKey.keyedHeader, key, key, aeNone, resp.header, ttl)
+	s.store(plan, resp.status, resp.body, time.Now())
+	if plan.key != "" {
+		tx.cacheStep(plan.key, CacheStored, what+", for the error-caching TTL", plan.ttl)
+	}
 }
 
 func orEmpty(h http.Header) http.Header {

@@ -27,25 +27,55 @@ type cacheControl struct {
 
 func parseCacheControl(h http.Header) cacheControl {
 	var cc cacheControl
-	for _, line := range h.Values("Cache-Control") {
+	ccDirectives(h, func(name, val string) {
 		cc.present = true
-		for _, d := range strings.Split(line, ",") {
-			name, val, _ := strings.Cut(strings.TrimSpace(d), "=")
-			switch strings.ToLower(name) {
-			case "no-cache", "no-store", "private":
+		switch strings.ToLower(name) {
+		case "no-cache":
+			// no-cache="Set-Cookie" (a field list) only keeps those fields out of the stored
+			// copy (RFC 9111 §5.2.2.4); the response itself may be stored.
+			if val == "" {
 				cc.noCache = true
-			case "max-age":
-				if s, ok := seconds(val); ok {
-					cc.maxAge, cc.hasMaxAge = s, true
-				}
-			case "s-maxage":
-				if s, ok := seconds(val); ok {
-					cc.sMaxAge, cc.hasSMaxAge = s, true
-				}
+			}
+		case "no-store", "private":
+			cc.noCache = true
+		case "max-age":
+			if s, ok := seconds(val); ok {
+				cc.maxAge, cc.hasMaxAge = s, true
+			}
+		case "s-maxage":
+			if s, ok := seconds(val); ok {
+				cc.sMaxAge, cc.hasSMaxAge = s, true
 			}
 		}
-	}
+	})
 	return cc
+}
+
+// ccDirectives calls f with each Cache-Control directive's name and value (unquoted). A comma
+// inside a quoted value (no-cache="Set-Cookie, X-Id") does not end the directive.
+func ccDirectives(h http.Header, f func(name, value string)) {
+	for _, line := range h["Cache-Control"] {
+		for line != "" {
+			end, quoted := 0, false
+			for ; end < len(line); end++ {
+				if c := line[end]; c == '"' {
+					quoted = !quoted
+				} else if c == ',' && !quoted {
+					break
+				}
+			}
+			d := strings.TrimSpace(line[:end])
+			if end < len(line) {
+				end++
+			}
+			line = line[end:]
+			if d == "" {
+				continue
+			}
+			name, val, _ := strings.Cut(d, "=")
+			f(strings.TrimSpace(name), strings.Trim(strings.TrimSpace(val), `"`))
+		}
+	}
 }
 
 func seconds(v string) (time.Duration, bool) {

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -60,15 +61,54 @@ func (s *Server) write(w http.ResponseWriter, tx *exchange, resp *response) {
 		return
 	}
 	defer resp.stream.Close()
+	if bodyAllowed(resp.status) {
+		declareLength(h, resp.declared)
+	}
 	w.WriteHeader(resp.status)
 	if r.Method == http.MethodHead {
 		return
 	}
-	flush := h.Get("Content-Length") == "" || h.Get("Content-Type") == "text/event-stream"
-	if err := copyBody(w, resp.stream, flush); err != nil {
-		tx.note = "body copy failed: " + err.Error()
+	flush := resp.declared < 0 || h.Get("Content-Type") == "text/event-stream"
+	n, originSide, err := copyBody(w, resp.stream, flush)
+	if f, ok := resp.stream.(*fill); ok && f.note != "" {
+		tx.note = f.note
+	}
+	if err != nil {
+		if originSide {
+			tx.note = truncated(n, resp.declared, err)
+			if len(tx.attempts) > 0 {
+				tx.attempts[len(tx.attempts)-1].err = "body_" + errorKind(err)
+			}
+		} else {
+			tx.note = "viewer went away during the body: " + err.Error()
+		}
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// declareLength makes the Content-Length of a streamed body the length the origin declared, or
+// drops it when the origin declared none (the body is then chunked): a hook may have set
+// another, which would make the response invalid (too short: net/http refuses the writes; too
+// long: the viewer waits for bytes that never come). It allocates only when it changes it.
+func declareLength(h http.Header, n int64) {
+	if n < 0 {
+		delete(h, "Content-Length")
+		return
+	}
+	if cl := h["Content-Length"]; len(cl) == 1 {
+		if v, err := strconv.ParseInt(cl[0], 10, 64); err == nil && v == n {
+			return
+		}
+	}
+	h["Content-Length"] = []string{strconv.FormatInt(n, 10)}
+}
+
+// truncated is the access-log note of a streamed body that broke off.
+func truncated(sent, declared int64, err error) string {
+	if declared >= 0 {
+		return fmt.Sprintf("truncated: the origin's body ended after %d of %d bytes: %v", sent, declared, err)
+	}
+	return fmt.Sprintf("truncated: the origin's body broke off after %d bytes: %v", sent, err)
 }
 
 func bodyAllowed(status int) bool {
@@ -93,27 +133,30 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 // copyBody streams an origin body to the viewer, flushing every write when the length is
-// unknown or the body is an event stream (net/http/httputil's rule).
-func copyBody(w http.ResponseWriter, body io.Reader, flush bool) error {
+// unknown or the body is an event stream (net/http/httputil's rule). It returns the bytes
+// written and, on failure, whether the origin's side (reading) or the viewer's failed.
+func copyBody(w http.ResponseWriter, body io.Reader, flush bool) (n int64, originSide bool, err error) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
 	rc := http.NewResponseController(w)
 	for {
-		n, rerr := body.Read(buf)
-		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return werr
+		nr, rerr := body.Read(buf)
+		if nr > 0 {
+			nw, werr := w.Write(buf[:nr])
+			n += int64(nw)
+			if werr != nil {
+				return n, false, werr
 			}
 			if flush {
 				_ = rc.Flush()
 			}
 		}
 		if rerr == io.EOF {
-			return nil
+			return n, false, nil
 		}
 		if rerr != nil {
-			return rerr
+			return n, true, rerr
 		}
 	}
 }

@@ -187,3 +187,24 @@ func TestOriginHooksFireOncePerAttemptForWrites(t *testing.T) {
 		t.Fatalf("%s", got)
 	}
 }
+
+// A write whose method the group's write_failover does not list is logged as such, not as if
+// the group had no write_failover at all.
+func TestWriteNotInWriteFailoverMethodsSaysSo(t *testing.T) {
+	p := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) })
+	s := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {})
+	for _, c := range []struct {
+		wf   *WriteFailover
+		want string
+	}{
+		{&WriteFailover{Methods: []string{"POST"}, OnConnect: true}, "no failover: PUT is not in write_failover.methods"},
+		{nil, "no failover: PUT does not fail over without write_failover"},
+	} {
+		sink := newLogSink()
+		_, ts := edgeServer(t, writeDist(t, p.URL, s.URL, c.wf), Options{CacheBytes: -1, Logger: slog.New(sink)})
+		expect(t, post(t, "PUT", ts.URL+"/x", []byte("v")), 503, xError)
+		if rec := sink.next(t); !strings.Contains(rec["attempts"], c.want) {
+			t.Errorf("attempts %q, want it to say %q", rec["attempts"], c.want)
+		}
+	}
+}

@@ -16,12 +16,7 @@ func traceCall(tr *event.CallTrace, ev *eventLazy, res any, err error) {
 			tr.ErrorClass = string(he.Kind)
 			err = he.Err
 		}
-		tr.ErrorMessage = err.Error()
-		var se *jsruntime.ScriptError
-		if errors.As(err, &se) {
-			tr.ErrorMessage = se.Message
-			tr.ErrorFile, tr.ErrorLine, tr.ErrorColumn = se.File, se.Line, se.Col
-		}
+		tr.ErrorMessage, tr.ErrorFile, tr.ErrorLine, tr.ErrorColumn = jsruntime.Where(err)
 	}
 	if !tr.Full {
 		return

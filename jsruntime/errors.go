@@ -62,3 +62,13 @@ func (e *LoadError) Error() string {
 }
 
 func (e *LoadError) Unwrap() []error { return e.Problems }
+
+// Where says what went wrong in err and, when it is a ScriptError, where: the message without
+// the position, and the position in the user's file (empty and zero otherwise).
+func Where(err error) (message, file string, line, col int) {
+	var se *ScriptError
+	if errors.As(err, &se) {
+		return se.Message, se.File, se.Line, se.Col
+	}
+	return err.Error(), "", 0, 0
+}

@@ -38,9 +38,10 @@ func main() {
 		cpuprofile  = flag.String("cpuprofile", "", "have hookfront write a CPU profile to this file")
 		blProfile   = flag.String("baseline-cpuprofile", "", "have the bare ReverseProxy write a CPU profile to this file")
 		only        = flag.String("only", "", "measure only the targets whose name contains this (the baseline always runs)")
+		fill        = flag.Int("fill", 400_000, "requests of 1 KiB objects under unique URLs that fill a default-size cache before its RSS is read (0: skip)")
 	)
 	flag.Parse()
-	opt := options{hookfront: *hookfront, rounds: *rounds, round: *roundTime, conc: *concurrency, cpuprofile: *cpuprofile, blProfile: *blProfile, only: *only}
+	opt := options{hookfront: *hookfront, rounds: *rounds, round: *roundTime, conc: *concurrency, cpuprofile: *cpuprofile, blProfile: *blProfile, only: *only, fill: *fill}
 	if err := run(opt); err != nil {
 		fmt.Fprintln(os.Stderr, "hookfront-bench:", err)
 		os.Exit(1)
@@ -124,6 +125,7 @@ type options struct {
 	cpuprofile string
 	blProfile  string
 	only       string
+	fill       int
 }
 
 func run(opt options) error {
@@ -268,6 +270,14 @@ func run(opt options) error {
 		return err
 	}
 	report(targets, results, startup, idleRSS, reload)
+	if opt.fill > 0 {
+		fc, err := fillCache(hookfrontBin, origin, opt.fill, conc)
+		if err != nil {
+			return fmt.Errorf("full cache: %w", err)
+		}
+		fmt.Printf("default 256 MB cache filled (%d requests of 1 KiB objects under unique URLs, %v): RSS %.0f MB, peak %.0f MB; CPU %.1f µs/req while filling\n",
+			opt.fill, fc.took.Round(time.Second), float64(fc.rssKB)/1024, float64(fc.peakKB)/1024, float64(fc.cpuPerReq)/float64(time.Microsecond))
+	}
 	return nil
 }
 

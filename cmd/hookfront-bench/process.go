@@ -86,19 +86,7 @@ func (p *process) cpu() (time.Duration, error) {
 }
 
 // rssKB is the process's resident memory.
-func (p *process) rssKB() int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			n, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func (p *process) rssKB() int64 { return p.statusKB("VmRSS:") }
 
 // syscalls is the process's count of read and write system calls so far.
 func (p *process) syscalls() int64 {

@@ -64,7 +64,8 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, observ
 		return nil, err
 	}
 	d.Hooks = hookSource(reg)
-	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: cacheBytes(cfg), MaxObjectBytes: int64(cfg.Cache.MaxObject), Observers: observers})
+	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: cacheBytes(cfg), MaxObjectBytes: int64(cfg.Cache.MaxObject), Observers: observers,
+		ReadBodyTimeout: cfg.Server.ReadBodyTimeout.Duration, MaxHeaderBytes: int(cfg.Server.MaxHeaderBytes)})
 	if err != nil {
 		return nil, err
 	}

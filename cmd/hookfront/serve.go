@@ -17,6 +17,7 @@ import (
 
 	"github.com/hookfront/hookfront/admin"
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
+	"github.com/hookfront/hookfront/edge"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -106,6 +107,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	guardCache(lv, cfg, log)
 	adm.serve(ctx, lv, cfg)
 	defer func() { lv.srv.Distribution().Close() }()
+	if c := lv.srv.Cache(); c != nil {
+		go tuneGC(ctx, func() int64 { return c.Stats().Bytes })
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -131,8 +135,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		Handler:           lv.srv,
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout.Duration,
 		IdleTimeout:       cfg.Server.IdleTimeout.Duration,
-		MaxHeaderBytes:    int(cfg.Server.MaxHeaderBytes),
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// The edge enforces server.max_header_bytes itself, with its own 431 page and a log line;
+		// net/http only stops heads far larger.
+		MaxHeaderBytes: edge.NetHTTPMaxHeaderBytes(int(cfg.Server.MaxHeaderBytes)),
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()

@@ -6,38 +6,38 @@ import (
 	"encoding/hex"
 	"time"
 
+	"github.com/hookfront/hookfront/edge"
 	"github.com/redis/rueidis"
 )
 
-// Get returns the value stored under key: nil and no error on a miss.
-func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+// Get returns the values stored under keys, in one round trip: nil for a key not there.
+func (s *Store) Get(ctx context.Context, keys ...string) ([][]byte, error) {
 	c, err := s.conn()
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	v, err := s.get(ctx, c, key)
-	if err != nil {
-		return nil, s.describe(err)
+	cmds := make(rueidis.Commands, len(keys))
+	for i, k := range keys {
+		cmds[i] = c.B().Get().Key(s.keyEntry + k).Build()
 	}
-	return v, nil
-}
-
-func (s *Store) get(ctx context.Context, c rueidis.Client, key string) ([]byte, error) {
-	v, err := c.Do(ctx, c.B().Get().Key(s.keyEntry+key).Build()).AsBytes()
-	switch {
-	case rueidis.IsRedisNil(err):
-		s.health.ok()
-		s.health.misses.Add(1)
-		return nil, nil
-	case err != nil:
-		s.health.fail(err)
-		return nil, err
+	vals := make([][]byte, len(keys))
+	for i, r := range c.DoMulti(ctx, cmds...) {
+		v, err := r.AsBytes()
+		switch {
+		case rueidis.IsRedisNil(err):
+			s.health.misses.Add(1)
+		case err != nil:
+			s.health.fail(err)
+			return nil, s.describe(err)
+		default:
+			s.health.hits.Add(1)
+			vals[i] = v
+		}
 	}
 	s.health.ok()
-	s.health.hits.Add(1)
-	return v, nil
+	return vals, nil
 }
 
 // bound gives ctx the request timeout, unless it has a deadline already (the edge's budget).
@@ -48,52 +48,68 @@ func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc)
 	return context.WithTimeout(ctx, s.opt.Timeout)
 }
 
-// Set stores value under key for ttl in the background; with key's fill lock held, the lock is
-// given up after the value is stored and the waiting replicas are woken.
-func (s *Store) Set(key string, value []byte, ttl time.Duration) {
+// Set stores the values in the background, in order; the fill locks held on their keys are
+// given up after all are stored, and the waiting replicas woken.
+func (s *Store) Set(values ...edge.SharedValue) {
+	var tokens map[string]string
+	size := int64(0)
 	s.mu.Lock()
-	token := s.held[key]
-	delete(s.held, key)
+	for _, v := range values {
+		if t, ok := s.held[v.Key]; ok {
+			if tokens == nil {
+				tokens = map[string]string{}
+			}
+			tokens[v.Key] = t
+			delete(s.held, v.Key)
+		}
+		size += int64(len(v.Value))
+	}
 	s.mu.Unlock()
 	c, err := s.conn()
 	if err != nil {
-		s.health.dropped.Add(1)
+		s.health.dropped.Add(uint64(len(values)))
 		return // a lock held expires by itself; the waiters poll
 	}
-	n := int64(len(value))
-	if n > s.opt.MaxObject || s.pendingBytes.Add(n) > maxPendingBytes {
-		if n <= s.opt.MaxObject {
-			s.pendingBytes.Add(-n)
-		}
-		s.health.dropped.Add(1)
-		if token != "" {
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				s.release(c, key, token)
-			}()
-		}
-		return
+	tooBig := false
+	for _, v := range values {
+		tooBig = tooBig || int64(len(v.Value)) > s.opt.MaxObject
 	}
 	s.wg.Add(1)
+	if tooBig || s.pendingBytes.Add(size) > maxPendingBytes {
+		if !tooBig {
+			s.pendingBytes.Add(-size)
+		}
+		s.health.dropped.Add(uint64(len(values)))
+		go func() {
+			defer s.wg.Done()
+			s.releaseAll(c, tokens)
+		}()
+		return
+	}
 	go func() {
 		defer s.wg.Done()
-		defer s.pendingBytes.Add(-n)
+		defer s.pendingBytes.Add(-size)
 		ctx, cancel := context.WithTimeout(s.ctx, s.bgTimeout())
-		err := c.Do(ctx, c.B().Set().Key(s.keyEntry+key).Value(rueidis.BinaryString(value)).PxMilliseconds(max(ttl.Milliseconds(), 1)).Build()).Error()
-		cancel()
-		if err != nil {
-			s.health.fail(err)
-			s.health.dropped.Add(1)
-		} else {
+		defer cancel()
+		for _, v := range values { // one after the other: a cluster would run a batch's in any order
+			err := c.Do(ctx, c.B().Set().Key(s.keyEntry+v.Key).Value(rueidis.BinaryString(v.Value)).PxMilliseconds(max(v.TTL.Milliseconds(), 1)).Build()).Error()
+			if err != nil {
+				s.health.fail(err)
+				s.health.dropped.Add(1)
+				break
+			}
 			s.health.ok()
 			s.health.setFull(false)
 			s.health.writes.Add(1)
 		}
-		if token != "" {
-			s.release(c, key, token)
-		}
+		s.releaseAll(c, tokens)
 	}()
+}
+
+func (s *Store) releaseAll(c rueidis.Client, tokens map[string]string) {
+	for k, t := range tokens {
+		s.release(c, k, t)
+	}
 }
 
 // Lock takes key's fill lock for ttl: false when another replica holds it.

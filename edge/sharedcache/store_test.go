@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/edge/sharedcache/redistest"
 )
 
@@ -96,7 +97,11 @@ func get(t *testing.T, r *replica, key string) []byte {
 	if err != nil {
 		t.Fatalf("Get %q: %v", key, err)
 	}
-	return v
+	return v[0]
+}
+
+func set(r *replica, key string, value []byte, ttl time.Duration) {
+	r.Set(edge.SharedValue{Key: key, Value: value, TTL: ttl})
 }
 
 func TestSetGetUnderThePrefixWithTTL(t *testing.T) {
@@ -107,7 +112,7 @@ func TestSetGetUnderThePrefixWithTTL(t *testing.T) {
 		t.Fatalf("empty store: got %q", v)
 	}
 	val := []byte("binary\x00value\xff")
-	a.Set("k", val, time.Minute)
+	set(a, "k", val, time.Minute)
 	eventually(t, "the value is stored", func() bool { return bytes.Equal(get(t, a, "k"), val) })
 	ttl, err := srv.Do("PTTL", "test:e:k").AsInt64()
 	if err != nil || ttl <= 50_000 || ttl > 60_000 {
@@ -115,7 +120,7 @@ func TestSetGetUnderThePrefixWithTTL(t *testing.T) {
 	}
 	// Values over max_object are not sent.
 	big := bytes.Repeat([]byte("x"), DefaultMaxObject+1)
-	a.Set("big", big, time.Minute)
+	set(a, "big", big, time.Minute)
 	eventually(t, "the large value is dropped", func() bool { return a.Stats().Dropped == 1 })
 	if n, _ := srv.Do("EXISTS", "test:e:big").AsInt64(); n != 0 {
 		t.Fatal("a value over max_object was stored")
@@ -141,7 +146,7 @@ func TestFillLockIsOneReplicasAndWaitersGetTheValue(t *testing.T) {
 		got <- b.Wait(wctx, "k")
 	}()
 	eventually(t, "B waits", func() bool { b.Store.mu.Lock(); defer b.Store.mu.Unlock(); return len(b.Store.waiters) == 1 })
-	a.Set("k", []byte("v"), time.Minute)
+	set(a, "k", []byte("v"), time.Minute)
 	if v := <-got; string(v) != "v" {
 		t.Fatalf("B's wait returned %q", v)
 	}
@@ -176,7 +181,7 @@ func TestInvalidationReachesOtherReplicasAndKeepsOtherPrefixes(t *testing.T) {
 	waitUp(t, a)
 	waitUp(t, b)
 	for _, k := range []string{"h/a.html", "h/img/1.png", "h/img/2.png"} {
-		a.Set(k, []byte("v"), time.Minute)
+		set(a, k, []byte("v"), time.Minute)
 	}
 	srv.Do("SET", "other:e:h/a.html", "theirs")
 	eventually(t, "three values stored", func() bool { return a.Stats().Writes == 3 })
@@ -282,7 +287,7 @@ func TestFullStoreKeepsEntriesLocalAndSaysSoOnce(t *testing.T) {
 	waitUp(t, a)
 	val := bytes.Repeat([]byte("x"), 512<<10)
 	for i := range 8 {
-		a.Set("k"+string(rune('a'+i)), val, time.Minute)
+		set(a, "k"+string(rune('a'+i)), val, time.Minute)
 	}
 	eventually(t, "full", func() bool { return a.Stats().Full })
 	if !a.Stats().Up {

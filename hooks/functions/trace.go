@@ -26,12 +26,7 @@ func (f *Function) trace(tr *event.CallTrace, ev *eventLazy, res jsruntime.Funct
 			tr.ErrorClass = string(fe.Kind)
 			err = fe.Err
 		}
-		tr.ErrorMessage = err.Error()
-		var se *jsruntime.ScriptError
-		if errors.As(err, &se) {
-			tr.ErrorMessage = se.Message
-			tr.ErrorFile, tr.ErrorLine, tr.ErrorColumn = se.File, se.Line, se.Col
-		}
+		tr.ErrorMessage, tr.ErrorFile, tr.ErrorLine, tr.ErrorColumn = jsruntime.Where(err)
 	}
 	if !tr.Full {
 		return

@@ -71,6 +71,9 @@ func TestGoodConfigWithDefaults(t *testing.T) {
 	if c.HookTimeouts.Viewer.Duration != 5*time.Second {
 		t.Errorf("hook timeouts %+v", c.HookTimeouts)
 	}
+	if c.Server.ReadBodyTimeout.Duration != 30*time.Second {
+		t.Errorf("server %+v", c.Server)
+	}
 	d, err := c.Distribution()
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +103,7 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 		{"malformed yaml", "listen: x\norigins:\n\t- id: a\n", "F:3: found character that cannot start any token"},
 		{"unknown field", "origins:\n  - id: a\n    url: http://127.0.0.1:1\n    colour: red\nbehaviors:\n  - {path_pattern: '*', target: a}\n", `F:4: unknown field "colour"`},
 		{"unknown target", "origins:\n  - id: a\n    url: http://127.0.0.1:1\nbehaviors:\n  - path_pattern: '*'\n    target: nope\n", `F:6: behaviors[0].target: "nope" is not an origin or origin group id (known: a)`},
+		{"body timeout out of range", "origins:\n  - {id: a, url: http://127.0.0.1:1}\nbehaviors:\n  - {path_pattern: '*', target: a}\nserver: {read_body_timeout: 0s}\n", "server.read_body_timeout: 0s is out of range (1s to 1h0m0s)"},
 		{"attempts out of range", "origins:\n  - id: a\n    url: http://127.0.0.1:1\n    connection_attempts: 5\nbehaviors:\n  - {path_pattern: '*', target: a}\n", "F:4: origins[0].connection_attempts: 5 is out of range (1 to 3)"},
 		{"connection timeout", "origins:\n  - id: a\n    url: http://127.0.0.1:1\n    connection_timeout: 11s\nbehaviors:\n  - {path_pattern: '*', target: a}\n", "F:4: origins[0].connection_timeout"},
 		{"response timeout", "origins:\n  - id: a\n    url: http://127.0.0.1:1\n    response_timeout: 121s\nbehaviors:\n  - {path_pattern: '*', target: a}\n", "F:4: origins[0].response_timeout"},

@@ -23,6 +23,7 @@ const (
 	DefaultDomainName        = "hookfront.local"
 	DefaultDistributionID    = "HOOKFRONTLOCAL"
 	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadBodyTimeout   = 30 * time.Second
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultMaxHeaderBytes    = 32 << 10
 	DefaultShutdownTimeout   = 10 * time.Second

@@ -196,6 +196,7 @@ type HookTimeouts struct {
 // ServerSettings tune the listening HTTP server.
 type ServerSettings struct {
 	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	ReadBodyTimeout   Duration `yaml:"read_body_timeout"`
 	IdleTimeout       Duration `yaml:"idle_timeout"`
 	MaxHeaderBytes    ByteSize `yaml:"max_header_bytes"`
 	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`

@@ -85,6 +85,8 @@ func (c *Config) validate(ck *checker) {
 
 	sv := &f.Server
 	defaultDur(&sv.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	defaultDur(&sv.ReadBodyTimeout, DefaultReadBodyTimeout)
+	rangeCheck(ck, "server.read_body_timeout", sv.ReadBodyTimeout.Duration, time.Second, time.Hour)
 	defaultDur(&sv.IdleTimeout, DefaultIdleTimeout)
 	defaultDur(&sv.ShutdownTimeout, DefaultShutdownTimeout)
 	if sv.MaxHeaderBytes == 0 {
