@@ -109,9 +109,9 @@ func (c *Cache) Invalidate(iv *Invalidation) int {
 }
 
 // Invalidate removes the cached responses the CloudFront invalidation paths cover and returns
-// how many there were here. With the cache off there is nothing to remove. With a shared tier
-// it is emptied of them too, and so is every replica's local tier (a *SharedError when the
-// shared tier could not be reached).
+// how many copies there were. With the cache off there is nothing to remove. With a shared tier
+// it is emptied of them too (its copies count), and so is every replica's local tier (a
+// *SharedError when the shared tier could not be reached).
 func (s *Server) Invalidate(paths []string) (int, error) {
 	iv, err := ParseInvalidation(paths)
 	if err != nil {
@@ -121,10 +121,11 @@ func (s *Server) Invalidate(paths []string) (int, error) {
 	if s.shared == nil {
 		return n, nil
 	}
-	if _, err := s.shared.Invalidate(context.Background(), paths, iv.Matches); err != nil {
+	m, err := s.shared.Invalidate(context.Background(), paths, iv.Matches)
+	if err != nil {
 		return n, &SharedError{Removed: n, Err: err}
 	}
-	return n, nil
+	return n + m, nil
 }
 
 // InvalidateLocal removes what paths cover from this replica's local tier only: what another

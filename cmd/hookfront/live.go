@@ -25,6 +25,7 @@ type live struct {
 	ctx    context.Context
 	log    *slog.Logger
 	srv    *edge.Server
+	shared *sharedTier  // nil without cache.shared
 	listen string       // fixed for the process
 	gens   atomic.Int64 // numbers hook generations across the registries config reloads make
 	hints  *nameHints   // --hooks mode: warns of files named nearly like a trigger
@@ -64,11 +65,16 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, observ
 		return nil, err
 	}
 	d.Hooks = hookSource(reg)
-	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: cacheBytes(cfg), MaxObjectBytes: int64(cfg.Cache.MaxObject), Observers: observers,
-		ReadBodyTimeout: cfg.Server.ReadBodyTimeout.Duration, MaxHeaderBytes: int(cfg.Server.MaxHeaderBytes)})
-	if err != nil {
+	if l.shared, err = openShared(cfg, log); err != nil {
 		return nil, err
 	}
+	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: cacheBytes(cfg), MaxObjectBytes: int64(cfg.Cache.MaxObject), Observers: observers,
+		ReadBodyTimeout: cfg.Server.ReadBodyTimeout.Duration, MaxHeaderBytes: int(cfg.Server.MaxHeaderBytes), Shared: l.shared.tier()})
+	if err != nil {
+		l.shared.close()
+		return nil, err
+	}
+	l.shared.serving(l.srv)
 	l.reg = reg
 	l.watchHooks()
 	if cfg.Path != config.FlagsPath {
@@ -198,6 +204,9 @@ func (l *live) ReloadConfig(why string) {
 	cfg.Listen = l.listen
 	if cfg.Cache.MaxSize != old.Cache.MaxSize || cfg.Cache.MaxObject != old.Cache.MaxObject {
 		l.log.Warn("cache sizes cannot change while running; restart to use them")
+	}
+	if cfg.Cache.Shared != old.Cache.Shared {
+		l.log.Warn("cache.shared cannot change while running; restart to use it")
 	}
 	reg := l.reg
 	hooksChanged := cfg.Resolve(cfg.HooksDir) != old.Resolve(old.HooksDir) ||

@@ -107,6 +107,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	guardCache(lv, cfg, log)
 	adm.serve(ctx, lv, cfg)
 	defer func() { lv.srv.Distribution().Close() }()
+	defer lv.shared.close()
 	if c := lv.srv.Cache(); c != nil {
 		go tuneGC(ctx, func() int64 { return c.Stats().Bytes })
 	}

@@ -60,6 +60,7 @@ func (c *Config) validate(ck *checker) {
 	c.validateWriteFailoverMethods(ck)
 	c.validateCache(ck)
 	c.validateAdmin(ck)
+	c.validateShared(ck)
 
 	ht := &f.HookTimeouts
 	if !ht.Viewer.Set {
