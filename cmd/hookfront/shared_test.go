@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -33,7 +34,11 @@ func newCountingOrigin(t *testing.T) *countingOrigin {
 		body, delay := o.body, o.delay
 		o.mu.Unlock()
 		time.Sleep(delay)
-		w.Header().Set("Cache-Control", "max-age=300")
+		if strings.HasPrefix(r.URL.Path, "/nostore") {
+			w.Header().Set("Cache-Control", "no-store")
+		} else {
+			w.Header().Set("Cache-Control", "max-age=300")
+		}
 		fmt.Fprintf(w, "%s %s", body, r.URL.Path)
 	}))
 	t.Cleanup(o.Close)
@@ -68,6 +73,16 @@ type edgeReplica struct {
 // startReplicas runs n hookfront processes in front of origin, sharing the store at redisURL.
 func startReplicas(t *testing.T, n int, origin, redisURL string) []*edgeReplica {
 	t.Helper()
+	rs := startReplicasWaiting(t, n, origin, redisURL)
+	for _, r := range rs {
+		r.waitLog(t, "shared cache connected")
+	}
+	return rs
+}
+
+// startReplicasWaiting starts the replicas without waiting for the store.
+func startReplicasWaiting(t *testing.T, n int, origin, redisURL string) []*edgeReplica {
+	t.Helper()
 	dir := t.TempDir()
 	// The timeout is above the default 50ms: these binaries run with -race on a shared machine.
 	cfg := writeFile(t, dir, "hookfront.yaml", fmt.Sprintf(`
@@ -82,9 +97,6 @@ cache:
 	for range n {
 		p, admin := startWithAdmin(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
 		rs = append(rs, &edgeReplica{proc: p, url: "http://" + p.addr, admin: admin})
-	}
-	for _, r := range rs {
-		r.waitLog(t, "shared cache connected")
 	}
 	return rs
 }
@@ -359,4 +371,84 @@ func TestSharedCorruptOrNewerValueIsAMiss(t *testing.T) {
 		}
 	}
 	b.waitLog(t, "shared cache entry ignored")
+}
+
+// cacheReasons are the reasons of the cache steps in a request's trace.
+func cacheReasons(t *testing.T, r *edgeReplica, resp *http.Response) []string {
+	t.Helper()
+	var tr struct {
+		Steps []struct{ Kind, Reason string } `json:"steps"`
+	}
+	getJSON(t, r.admin+"/api/requests/"+resp.Header.Get("X-Hookfront-Request-Id"), 200, &tr)
+	var out []string
+	for _, s := range tr.Steps {
+		if s.Kind == "cache" {
+			out = append(out, s.Reason)
+		}
+	}
+	return out
+}
+
+func TestSharedHitForMissIsClusterWide(t *testing.T) {
+	srv := redistest.Start(t)
+	o := newCountingOrigin(t)
+	rs := startReplicas(t, 2, o.URL, srv.URL())
+	a, b := rs[0], rs[1]
+	a.get(t, "/nostore")
+	waitStored(t, srv, "/nostore") // the marker: no content, only "do not wait for this key"
+	resp, _, err := b.request("/nostore")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatal(resp, err)
+	}
+	if reasons := strings.Join(cacheReasons(t, b, resp), "; "); !strings.Contains(reasons, "another replica (hit-for-miss)") {
+		t.Fatalf("B did not learn that the key is uncacheable: %s", reasons)
+	}
+	if n := o.under("/nostore"); n != 2 {
+		t.Fatalf("origin asked %d times; want 2 (an uncacheable response is never shared)", n)
+	}
+}
+
+func TestSharedSlowStoreCostsAtMostItsTimeout(t *testing.T) {
+	srv := redistest.Start(t)
+	o := newCountingOrigin(t)
+	a := startReplicas(t, 1, o.URL, srv.URL())[0]
+	srv.Do("CLIENT", "PAUSE", "20000", "ALL") // the store stops answering for 20 s
+	for i := range 5 {
+		start := time.Now()
+		if status, _, _ := a.get(t, fmt.Sprintf("/slow/%d", i)); status != 200 {
+			t.Fatalf("status %d", status)
+		}
+		// timeout is 500ms here: far below the pause, with room for a loaded machine.
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("request %d took %v with the store paused", i, d)
+		}
+	}
+	a.waitLog(t, "shared cache down")
+}
+
+func TestSharedStoreUnreachableAtStartOrMalformed(t *testing.T) {
+	o := newCountingOrigin(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "redis://" + l.Addr().String() + "/0"
+	l.Close()
+	a := startReplicasWaiting(t, 1, o.URL, closed)[0]
+	a.waitLog(t, "shared cache unreachable")
+	if status, xc, _ := a.get(t, "/x"); status != 200 || xc != "Miss from hookfront" {
+		t.Fatalf("%d %q", status, xc)
+	}
+
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "hookfront.yaml", fmt.Sprintf(`
+origins: [{id: o, url: %s}]
+behaviors: [{path_pattern: "*", target: o}]
+cache:
+  shared: {url: "http://u:secret@h:6379", timeout: 1ms}
+`, o.URL))
+	_, errOut, code := runBinary(t, "validate", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, "hookfront.yaml:5: cache.shared.url:") || !strings.Contains(errOut, "cache.shared.timeout:") || strings.Contains(errOut, "secret") {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
 }
