@@ -106,7 +106,7 @@ func (s *Server) missShared(ctx context.Context, tx *exchange, vr *viewerRequest
 		} else {
 			defer s.shared.Unlock(key)
 		}
-		tx.cacheStepIn(key, lookupDecision(stale), "")
+		tx.cacheStepIn(key, lookupDecision(stale), "not in the shared tier either: this replica asks the origin for all of them")
 		return s.fromOrigin(ctx, tx, vr, base, key, stale, withPages)
 	}
 	// Another replica is asking the origin: wait for its entry, at most as long as the origin

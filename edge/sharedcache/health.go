@@ -77,12 +77,13 @@ func (h *health) ok() {
 	h.mu.Unlock()
 }
 
-// okProbe counts a probe answered while off and returns how many came in a row.
-func (h *health) okProbe() int {
+// okProbe counts a probe answered while off and reports whether the tier may be on again: after
+// upAfter answers in a row, or the first one when it was never on.
+func (h *health) okProbe() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.oks++
-	return h.oks
+	return h.oks >= upAfter || !h.been
 }
 
 func (h *health) setUp() {

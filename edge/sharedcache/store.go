@@ -200,8 +200,8 @@ func (s *Store) run() {
 // probeEvery is how often a store that is off is asked whether it answers again.
 const probeEvery = 500 * time.Millisecond
 
-// probe asks a store that is off for a PING within the request timeout; after upAfter answers
-// in a row it catches up (invalidations made meanwhile) and is on again.
+// probe asks a store that is off for a PING within the request timeout; once it answers
+// (okProbe) it catches up (invalidations made meanwhile) and is on again.
 func (s *Store) probe(c rueidis.Client) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.opt.Timeout)
 	err := c.Do(ctx, c.B().Ping().Build()).Error()
@@ -210,7 +210,7 @@ func (s *Store) probe(c rueidis.Client) {
 		s.health.fail(err)
 		return
 	}
-	if s.health.okProbe() < upAfter {
+	if !s.health.okProbe() {
 		return
 	}
 	if err := s.catchUp(c); err != nil {
