@@ -52,9 +52,10 @@ func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc)
 // given up after all are stored, and the waiting replicas woken.
 func (s *Store) Set(values ...edge.SharedValue) {
 	var tokens map[string]string
-	size := int64(0)
+	size, tooBig := int64(0), false
 	s.mu.Lock()
 	for _, v := range values {
+		tooBig = tooBig || int64(len(v.Value)) > s.opt.MaxObject
 		if t, ok := s.held[v.Key]; ok {
 			if tokens == nil {
 				tokens = map[string]string{}
@@ -69,10 +70,6 @@ func (s *Store) Set(values ...edge.SharedValue) {
 	if err != nil {
 		s.health.dropped.Add(uint64(len(values)))
 		return // a lock held expires by itself; the waiters poll
-	}
-	tooBig := false
-	for _, v := range values {
-		tooBig = tooBig || int64(len(v.Value)) > s.opt.MaxObject
 	}
 	s.wg.Add(1)
 	if tooBig || s.pendingBytes.Add(size) > maxPendingBytes {
