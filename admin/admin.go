@@ -32,8 +32,9 @@ type Options struct {
 
 // Server is the admin HTTP handler.
 type Server struct {
-	opt Options
-	mux *http.ServeMux
+	opt    Options
+	mux    *http.ServeMux
+	public *http.ServeMux // endpoints without the token rule (HandlePublic)
 
 	mu       sync.Mutex
 	last     map[string]Reload // the last reload of each kind
@@ -45,7 +46,7 @@ func New(opt Options) *Server {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	s := &Server{opt: opt, mux: http.NewServeMux(), last: map[string]Reload{}, watchers: map[*reloadWatcher]bool{}}
+	s := &Server{opt: opt, mux: http.NewServeMux(), public: http.NewServeMux(), last: map[string]Reload{}, watchers: map[*reloadWatcher]bool{}}
 	s.mux.HandleFunc("GET /{$}", s.page)
 	s.mux.Handle("GET /ui/", uiFiles())
 	s.mux.HandleFunc("GET /api/requests", s.requests)
@@ -54,7 +55,7 @@ func New(opt Options) *Server {
 	s.mux.HandleFunc("GET /api/hooks", s.hooks)
 	s.mux.HandleFunc("POST /api/invalidations", s.invalidations)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no admin endpoint "+r.Method+" "+r.URL.Path)
+		WriteError(w, http.StatusNotFound, "no admin endpoint "+r.Method+" "+r.URL.Path)
 	})
 	return s
 }
@@ -62,8 +63,16 @@ func New(opt Options) *Server {
 // Handle mounts another admin endpoint (/metrics, /healthz, …) behind the same token rule.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
+// HandlePublic mounts an endpoint that answers without the token: liveness and readiness,
+// which tell nothing but "ok" and which orchestrators probe without secrets.
+func (s *Server) HandlePublic(pattern string, h http.Handler) { s.public.Handle(pattern, h) }
+
 // ServeHTTP checks the token, then serves the endpoint.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, pattern := s.public.Handler(r); pattern != "" {
+		h.ServeHTTP(w, r)
+		return
+	}
 	if !s.authorized(w, r) {
 		return
 	}
@@ -71,8 +80,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// writeJSON answers v as JSON.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers v as JSON, uncached: the admin API's answers, also those of the endpoints
+// other parts mount (Handle).
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -81,9 +91,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// writeError answers the admin API's error shape: {"error": "reason"}.
-func writeError(w http.ResponseWriter, status int, reason string) {
-	writeJSON(w, status, map[string]string{"error": reason})
+// WriteError answers the admin API's error shape: {"error": "reason"}.
+func WriteError(w http.ResponseWriter, status int, reason string) {
+	WriteJSON(w, status, map[string]string{"error": reason})
 }
 
 // Reload is the outcome of a hooks or config reload, as /api/events and /api/hooks show it.

@@ -20,13 +20,13 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxList {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be a number from 1 to %d, not %q", maxList, v))
+			WriteError(w, http.StatusBadRequest, fmt.Sprintf("limit must be a number from 1 to %d, not %q", maxList, v))
 			return
 		}
 		q.Limit = n
 	}
 	if st := q.Status; st != "" && !validStatus(st) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("status must be a status code (503) or a class (5xx), not %q", st))
+		WriteError(w, http.StatusBadRequest, fmt.Sprintf("status must be a status code (503) or a class (5xx), not %q", st))
 		return
 	}
 	out := struct {
@@ -41,7 +41,7 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 			out.Requests = append(out.Requests, t.SummaryJSON())
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 func validStatus(s string) bool {
@@ -58,15 +58,15 @@ func validStatus(s string) bool {
 func (s *Server) request(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if s.opt.Traces == nil {
-		writeError(w, http.StatusNotFound, "tracing is off (admin.trace: off)")
+		WriteError(w, http.StatusNotFound, "tracing is off (admin.trace: off)")
 		return
 	}
 	t := s.opt.Traces.Get(id)
 	if t == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no trace of request %q: unknown, or older than the last %d requests kept (admin.trace_requests)", id, s.opt.Traces.Size()))
+		WriteError(w, http.StatusNotFound, fmt.Sprintf("no trace of request %q: unknown, or older than the last %d requests kept (admin.trace_requests)", id, s.opt.Traces.Size()))
 		return
 	}
-	writeJSON(w, http.StatusOK, t.JSON())
+	WriteJSON(w, http.StatusOK, t.JSON())
 }
 
 func (s *Server) hooks(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +82,7 @@ func (s *Server) hooks(w http.ResponseWriter, r *http.Request) {
 		st.ConfigError = &rl
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, st)
+	WriteJSON(w, http.StatusOK, st)
 }
 
 // maxInvalidationBody bounds the request body of an invalidation (3000 paths of 4000 characters
@@ -98,14 +98,14 @@ func (s *Server) invalidations(w http.ResponseWriter, r *http.Request) {
 	if err := dec.Decode(&body); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", maxInvalidationBody))
+			WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", maxInvalidationBody))
 			return
 		}
-		writeError(w, http.StatusBadRequest, `the body must be JSON: {"paths": ["/a.html", "/img/*"]} (`+err.Error()+")")
+		WriteError(w, http.StatusBadRequest, `the body must be JSON: {"paths": ["/a.html", "/img/*"]} (`+err.Error()+")")
 		return
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		writeError(w, http.StatusBadRequest, `the body must be one JSON object: {"paths": [...]}`)
+		WriteError(w, http.StatusBadRequest, `the body must be one JSON object: {"paths": [...]}`)
 		return
 	}
 	invalidate := s.opt.Invalidate
@@ -117,12 +117,12 @@ func (s *Server) invalidations(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &se): // done here; the other replicas get it when the shared cache is back
 		s.opt.Log.Warn("cache invalidated here only", "paths", len(body.Paths), "removed", n, "error", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error(), "removed": n})
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error(), "removed": n})
 		return
 	case err != nil:
-		writeError(w, http.StatusBadRequest, err.Error())
+		WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	s.opt.Log.Info("cache invalidated", "paths", len(body.Paths), "removed", n)
-	writeJSON(w, http.StatusOK, map[string]int{"removed": n})
+	WriteJSON(w, http.StatusOK, map[string]int{"removed": n})
 }

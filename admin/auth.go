@@ -46,5 +46,5 @@ func sameToken(got, want string) bool {
 
 func unauthorized(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="hookfront admin"`)
-	writeError(w, http.StatusUnauthorized, "this admin listener needs its token: Authorization: Bearer TOKEN (in a browser, open /?token=TOKEN once)")
+	WriteError(w, http.StatusUnauthorized, "this admin listener needs its token: Authorization: Bearer TOKEN (in a browser, open /?token=TOKEN once)")
 }

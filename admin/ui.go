@@ -20,7 +20,7 @@ func uiFiles() http.Handler {
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	b, err := ui.ReadFile("ui/index.html")
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	h := w.Header()

@@ -53,6 +53,9 @@ func (e *originError) status() (int, string) {
 	if isTimeout(e.err) {
 		return http.StatusGatewayTimeout, fmt.Sprintf("The origin %s did not respond within its response timeout.", e.origin)
 	}
+	if isTLSFailure(e.err) {
+		return http.StatusBadGateway, fmt.Sprintf("The TLS handshake with the origin %s failed (its certificate is not trusted or not for its name).", e.origin)
+	}
 	return http.StatusBadGateway, fmt.Sprintf("The origin %s sent an incomplete or invalid response.", e.origin)
 }
 
@@ -74,8 +77,14 @@ func errorKind(err error) string {
 func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, stale *Entry) (*originResult, error) {
 	members, group := tx.target()
 	hasReq, hasResp := tx.has(event.OriginRequest), tx.has(event.OriginResponse)
+	tx.planHealth(vr.method)
+	hp := &tx.health
 	for i, m := range members {
-		last := i == len(members)-1
+		if hp.skipped(i) {
+			tx.attempts = append(tx.attempts, skippedAttempt(m, group))
+			continue
+		}
+		last := hp.last(i, len(members))
 		tx.member = i
 		// ev is what origin hooks see; changed is the request as origin-request left it, nil when
 		// it left it as it was (the outbound request is then built from vr, which is cheaper).
@@ -84,16 +93,18 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			// Every attempt starts from the same viewer request. A shallow copy is enough: the
 			// hooks package never changes the request it is given.
 			c := vr.originEvent(m)
-			c.Origin = m.eventOrigin
+			c.Origin = m.eventFor(vr.tls)
 			c.Body = vr.eventBody(event.OriginRequest)
 			ev = &c
 		}
 		if hasReq {
 			out, gen, err := tx.requestHook(ctx, event.OriginRequest, ev)
 			if err != nil {
+				hp.unknown(i)
 				return nil, &hookError{trigger: event.OriginRequest, err: err}
 			}
 			if gen != nil {
+				hp.unknown(i)
 				status, h, body := applyEventResponse(gen)
 				return &originResult{status: status, header: h, length: -1, bytes: body, generated: true, member: m}, nil
 			}
@@ -104,6 +115,9 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		start := time.Now()
 		resp, err := s.roundTrip(ctx, tx, vr, changed, m, stale)
 		a := attemptLog{origin: m.ID, start: start, dur: time.Since(start), url: tx.sentURL}
+		if group != nil {
+			a.group = group.ID
+		}
 		if err != nil {
 			if vr.bodyTimedOut() { // before the context, which net/http cancels on a read error
 				a.err = "viewer_body_timeout"
@@ -111,8 +125,10 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 				return nil, errBodyTimeout
 			}
 			if ctx.Err() != nil {
+				hp.unknown(i)
 				return nil, errClientGone
 			}
+			hp.observed(i, group, vr.method, err, 0)
 			a.err = errorKind(err)
 			if !last {
 				if ok, why := mayFailover(group, vr, err, 0); ok {
@@ -122,11 +138,14 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 				} else {
 					a.stop = why
 				}
+			} else {
+				tx.queueable = tx.mayQueue(vr, err, 0)
 			}
 			tx.attempts = append(tx.attempts, a)
 			return nil, &originError{origin: m.ID, err: err}
 		}
 		a.status = resp.StatusCode
+		hp.observed(i, group, vr.method, nil, resp.StatusCode)
 		removeHopHeaders(resp.Header)
 		res := &originResult{status: resp.StatusCode, header: resp.Header, body: resp.Body, length: resp.ContentLength, member: m}
 		if hasResp {
@@ -156,6 +175,8 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			} else {
 				a.stop = why
 			}
+		} else {
+			tx.queueable = tx.mayQueue(vr, nil, resp.StatusCode)
 		}
 		tx.attempts = append(tx.attempts, a)
 		vr.pol.dropSetCookie(res.header)

@@ -23,6 +23,9 @@ type Distribution struct {
 	DefaultRootObject string
 	// Viewer is the simulated viewer behind the CloudFront-Viewer-* headers; nil is DefaultViewer.
 	Viewer *Viewer
+	// HTTPSPort is the port of the edge's HTTPS listener, where redirect-to-https sends viewers
+	// (0: 443).
+	HTTPSPort int
 	// Hooks, when set, are this distribution's hooks (a config reload swaps them together with
 	// the behaviors they bind to); otherwise Options.Hooks are used.
 	Hooks HookSource
@@ -44,11 +47,16 @@ type Behavior struct {
 	OriginRequestPolicy   *OriginRequestPolicy
 	ResponseHeadersPolicy *ResponseHeadersPolicy
 	ForwardedValues       *ForwardedValues
+	// ViewerProtocolPolicy is CloudFront's: "" or allow-all, redirect-to-https, https-only.
+	ViewerProtocolPolicy string
+	// Compress compresses responses as CloudFront's "compress objects automatically" does.
+	Compress bool
 
-	allowed, cached methodSet
-	fwd             *forwarding // nil without policies
-	members         []*Origin
-	group           *Group // nil when the target is a single origin
+	allowed, cached  methodSet
+	makeGzip, makeBr bool        // the formats Compress makes (compress.go)
+	fwd              *forwarding // nil without policies
+	members          []*Origin
+	group            *Group // nil when the target is a single origin
 }
 
 // ID names the behavior in hook bindings and logs: its path pattern.
@@ -106,6 +114,10 @@ func (d *Distribution) Prepare() error {
 		if b.cached, err = parseMethods(b.CachedMethods); err != nil {
 			return fmt.Errorf("behavior %s: cached_methods: %w", b.ID(), err)
 		}
+		if err := checkViewerProtocol(b.ViewerProtocolPolicy); err != nil {
+			return fmt.Errorf("behavior %s: %w", b.ID(), err)
+		}
+		b.prepareCompression()
 		if b.TTL == (TTL{}) {
 			b.TTL = DefaultTTL
 		}

@@ -3,12 +3,10 @@ package edge
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +26,8 @@ type exchange struct {
 	detail  Detail
 	forPage bool // the exchange fetches a custom error page for another
 	sentURL *url.URL
+	sent    viewerWriter // what went to the viewer, noted for observed requests (observe_writer.go)
+	health  healthPlan   // which group members origin health skips (health.go)
 
 	members  []*Origin // where a function's Route sends the attempts; nil: the behavior's members
 	group    *Group    // the group that goes with members
@@ -37,11 +37,14 @@ type exchange struct {
 	status   int
 	xcache   string
 	note     string // why the response is what it is, when that is not obvious (stale, hook error…)
+
+	queueable bool // the last member failed a write that goes to its group's queue (mayQueue)
 }
 
 // attemptLog is one origin attempt as the access log shows it.
 type attemptLog struct {
 	origin string
+	group  string // the group the origin was tried in, "" for a single origin
 	start  time.Time
 	url    *url.URL // as sent
 	status int      // 0 when no response
@@ -50,6 +53,7 @@ type attemptLog struct {
 	next   string // why the next member was tried, when one was
 	stop   string // why the next member was not tried, when a GET would have been
 	page   bool   // the attempt fetched a custom error page
+	skip   string // why the member was skipped without being tried ("ejected")
 }
 
 func (tx *exchange) config(t event.Trigger) event.Config {
@@ -83,63 +87,4 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// logAccess writes the one access-log line of a request.
-func (s *Server) logAccess(tx *exchange) {
-	if !s.log.Enabled(tx.r.Context(), slog.LevelInfo) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("id", tx.id),
-		slog.String("method", tx.r.Method),
-		slog.String("path", tx.r.URL.RequestURI()),
-		slog.Int("status", tx.status),
-		slog.String("x_cache", tx.xcache),
-		slog.String("behavior", tx.b.ID()),
-		slog.Duration("duration", time.Since(tx.start)),
-	}
-	if len(tx.attempts) > 0 {
-		attrs = append(attrs, slog.String("attempts", formatAttempts(tx.attempts)))
-	}
-	if g, ok := tx.hooks.(interface{ GenerationID() int64 }); ok {
-		attrs = append(attrs, slog.Int64("generation", g.GenerationID()))
-	}
-	if tx.note != "" {
-		attrs = append(attrs, slog.String("note", tx.note))
-	}
-	s.log.LogAttrs(tx.r.Context(), slog.LevelInfo, "request", attrs...)
-}
-
-// formatAttempts renders attempts as "primary 503 12ms (failover: status 503), backup 200 3ms".
-func formatAttempts(as []attemptLog) string {
-	var b strings.Builder
-	for i, a := range as {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if a.page {
-			b.WriteString("page:")
-		}
-		b.WriteString(a.origin)
-		b.WriteByte(' ')
-		if a.err != "" {
-			b.WriteString(a.err)
-		} else {
-			b.WriteString(strconv.Itoa(a.status))
-		}
-		b.WriteByte(' ')
-		b.WriteString(a.dur.Round(time.Microsecond).String())
-		if a.next != "" {
-			b.WriteString(" (failover: ")
-			b.WriteString(a.next)
-			b.WriteByte(')')
-		}
-		if a.stop != "" {
-			b.WriteString(" (no failover: ")
-			b.WriteString(a.stop)
-			b.WriteByte(')')
-		}
-	}
-	return b.String()
 }

@@ -149,7 +149,7 @@ func (vr *viewerRequest) originEvent(m *Origin) event.Request {
 	c := *ps.ev
 	host := vr.host
 	if !ps.fwd.host {
-		host = m.URL.Host
+		host = m.urlFor(vr.tls).Host
 	}
 	c.Headers = make(event.Headers, len(ps.ev.Headers)+1)
 	maps.Copy(c.Headers, ps.ev.Headers)

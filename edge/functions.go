@@ -122,10 +122,14 @@ func (o *Origin) updated(u *event.OriginUpdate) *Origin {
 	c := &Origin{ID: o.ID, URL: &url.URL{Scheme: o.URL.Scheme, Host: o.URL.Host, Path: o.URL.Path},
 		ConnectionAttempts: o.ConnectionAttempts, ConnectionTimeout: o.ConnectionTimeout,
 		ResponseTimeout: o.ResponseTimeout, KeepaliveTimeout: o.KeepaliveTimeout, CustomHeaders: o.CustomHeaders,
-		hostHeader: o.hostHeader}
+		ProtocolPolicy: o.ProtocolPolicy, HTTPPort: o.HTTPPort, HTTPSPort: o.HTTPSPort, TLSRootCAs: o.TLSRootCAs,
+		TLSServerName: o.TLSServerName, hostHeader: o.hostHeader}
 	host, port := o.URL.Hostname(), o.URL.Port()
-	if u.DomainName != "" {
-		host = u.DomainName
+	if u.DomainName != "" && u.DomainName != host {
+		host, c.TLSServerName = u.DomainName, "" // another host: its own name is checked
+	}
+	if u.Protocol != "" {
+		c.ProtocolPolicy = "" // the function chose the protocol
 	}
 	if u.Protocol != "" && u.Protocol != c.URL.Scheme {
 		c.URL.Scheme = u.Protocol
@@ -165,6 +169,7 @@ func (o *Origin) updated(u *event.OriginUpdate) *Origin {
 	}
 	c.transport = o.variants.get(o, c)
 	c.eventOrigin = originEvent(c)
+	_ = c.prepareProtocol() // only match-viewer is left to prepare, and it cannot fail
 	return c
 }
 
@@ -202,6 +207,7 @@ func (vs *variants) get(o, c *Origin) *http.Transport {
 		vs.m = map[transportKey]*http.Transport{}
 	}
 	t := newTransport(k.attempts, k.connect, k.response, k.keepalive, o.ID)
+	o.configureTLS(t, k.connect)
 	vs.m[k] = t
 	return t
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hookfront/hookfront/errorpages"
@@ -37,7 +38,8 @@ type Recorder interface {
 type Detail uint8
 
 const (
-	// DetailSteps records what the edge sees: trigger, duration, outcome, error class.
+	// DetailSteps records what the edge sees: trigger, duration, outcome, error class (cache
+	// steps carry only the reasons that cost nothing to give, attempts no URL).
 	DetailSteps Detail = iota
 	// DetailCalls adds what the hooks package knows (event.CallTrace): file, handler, console
 	// lines, the error's position.
@@ -65,6 +67,9 @@ type HookStep struct {
 	Call     *event.CallTrace // nil at DetailSteps
 	Function bool             // a CloudFront Function ran, not a Lambda@Edge hook
 	ForPage  bool             // ran while fetching a custom error page (page_path)
+	// File is the hook file bound to the trigger, when the hook set names it (at every Detail:
+	// metrics count calls per file without paying for a call trace).
+	File string
 }
 
 // Cache decisions.
@@ -104,15 +109,19 @@ type PageStep struct {
 // AttemptStep is one origin attempt.
 type AttemptStep struct {
 	Origin   string
+	Group    string // the origin group the origin was tried as a member of; "" for a single origin
 	Start    time.Time
 	Method   string
-	URL      string // as sent (after origin-request)
+	URL      string // as sent (after origin-request); given when a Recorder asks for DetailCalls or more
 	Status   int    // 0 when there was no response
 	Error    string // connect_failure, timeout, error, body_…
 	Duration time.Duration
 	Failover string // why the next member was tried
 	Stop     string // why it was not, when a GET would have been
 	Page     bool   // fetched a custom error page
+	// Skipped says why the member was not tried at all ("ejected": origin health); nothing was
+	// sent, and Status, Error and Duration are zero.
+	Skipped string
 }
 
 // Summary is a request as a whole.
@@ -130,6 +139,11 @@ type Summary struct {
 	Duration   time.Duration
 	Note       string
 	Attempts   []AttemptStep
+	// What went to the viewer: the response headers as sent (read-only; nil when nothing was
+	// sent), the body bytes written, and the time from the start to the response headers.
+	Header    http.Header
+	BodyBytes int64
+	FirstByte time.Duration
 }
 
 // combine makes one Observer of many.
@@ -146,19 +160,25 @@ func combine(obs []Observer) Observer {
 type fanOut []Observer
 
 func (f fanOut) Observe(id string, start time.Time, r *http.Request) Recorder {
+	// One recorder is handed back as it is: a slice is made only for two or more.
+	var first Recorder
 	var recs fanRecorder
 	for _, o := range f {
-		if rec := o.Observe(id, start, r); rec != nil {
+		rec := o.Observe(id, start, r)
+		switch {
+		case rec == nil:
+		case first == nil:
+			first = rec
+		case recs == nil:
+			recs = fanRecorder{first, rec}
+		default:
 			recs = append(recs, rec)
 		}
 	}
-	switch len(recs) {
-	case 0:
-		return nil
-	case 1:
-		return recs[0]
+	if recs != nil {
+		return recs
 	}
-	return recs
+	return first
 }
 
 type fanRecorder []Recorder
@@ -205,34 +225,78 @@ func (s *Server) observe(tx *exchange) {
 	}
 }
 
-// finish ends a request: its access-log line and its summary to the recorder.
+// finish ends a request: its summary to the recorders (the access log is one of them).
 func (s *Server) finish(tx *exchange) {
-	s.logAccess(tx)
 	if tx.rec == nil {
 		return
 	}
 	r := tx.r
-	sum := &Summary{ID: tx.id, Start: tx.start, Method: r.Method, Path: r.URL.RequestURI(), Host: r.Host,
-		ClientIP: clientIP(r), Behavior: tx.b.ID(), Status: tx.status, XCache: tx.xcache,
-		Duration: time.Since(tx.start), Note: tx.note}
+	borrowed := borrows(tx.rec)
+	var sum *Summary
+	if borrowed {
+		sum = summaries.Get().(*Summary)
+	} else {
+		sum = new(Summary)
+	}
+	// Field by field: a pooled Summary is filled in place, not copied over whole.
+	sum.ID, sum.Start, sum.Method, sum.Path, sum.Host = tx.id, tx.start, r.Method, r.URL.RequestURI(), r.Host
+	sum.ClientIP, sum.Behavior, sum.Status, sum.XCache = clientIP(r), tx.b.ID(), tx.status, tx.xcache
+	sum.Duration, sum.Note = time.Since(tx.start), tx.note
+	sum.Header, sum.BodyBytes, sum.FirstByte = tx.sent.header, tx.sent.bytes, tx.sent.firstByte
 	if g, ok := tx.hooks.(interface{ GenerationID() int64 }); ok {
 		sum.Generation = g.GenerationID()
 	}
-	if len(tx.attempts) > 0 {
-		sum.Attempts = make([]AttemptStep, len(tx.attempts))
+	if n := len(tx.attempts); n > 0 {
+		if cap(sum.Attempts) >= n {
+			sum.Attempts = sum.Attempts[:n]
+		} else {
+			sum.Attempts = make([]AttemptStep, n)
+		}
 		for i, a := range tx.attempts {
-			st := AttemptStep{Origin: a.origin, Start: a.start, Method: r.Method, Status: a.status, Error: a.err,
-				Duration: a.dur, Failover: a.next, Stop: a.stop, Page: a.page}
+			st := &sum.Attempts[i]
+			st.Origin, st.Group, st.Start, st.Method, st.Status, st.Error = a.origin, a.group, a.start, r.Method, a.status, a.err
+			st.Duration, st.Failover, st.Stop, st.Page, st.Skipped = a.dur, a.next, a.stop, a.page, a.skip
 			if a.page {
 				st.Method = http.MethodGet
 			}
-			if a.url != nil {
+			if a.url != nil && tx.detail >= DetailCalls { // metrics and access logs never read it
 				st.URL = a.url.String()
 			}
-			sum.Attempts[i] = st
 		}
 	}
 	tx.rec.End(sum)
+	if borrowed {
+		// Keep the attempts' room for the next request; drop every reference.
+		clear(sum.Attempts)
+		*sum = Summary{Attempts: sum.Attempts[:0]}
+		summaries.Put(sum)
+	}
+}
+
+// SummaryBorrower is a Recorder that reads the Summary only while End runs and keeps nothing
+// of it (metrics, access logs). When every recorder of a request borrows, the edge reuses its
+// Summaries instead of allocating one per request; a Recorder that keeps it (traces) must not
+// implement this.
+type SummaryBorrower interface {
+	BorrowsSummary()
+}
+
+var summaries = sync.Pool{New: func() any { return new(Summary) }}
+
+// borrows says whether every recorder of rec only borrows the Summary.
+func borrows(rec Recorder) bool {
+	switch r := rec.(type) {
+	case fanRecorder:
+		for _, one := range r {
+			if !borrows(one) {
+				return false
+			}
+		}
+		return true
+	case SummaryBorrower:
+		return true
+	}
+	return false
 }
 
 // requestHook runs a request trigger, recording the call when the request is observed.
@@ -244,7 +308,7 @@ func (tx *exchange) requestHook(ctx context.Context, t event.Trigger, in *event.
 	cfg.Trace = tx.callTrace()
 	start := time.Now()
 	out, gen, err := tx.hooks.Request(ctx, tx.b.ID(), t, cfg, in)
-	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage, Function: tx.isFunction(t)}
+	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage, File: tx.hookFile(t), Function: tx.isFunction(t)}
 	switch {
 	case err != nil:
 		tx.failedStep(&step, err)
@@ -264,12 +328,24 @@ func (tx *exchange) responseHook(ctx context.Context, t event.Trigger, req *even
 	cfg.Trace = tx.callTrace()
 	start := time.Now()
 	out, err := tx.hooks.Response(ctx, tx.b.ID(), t, cfg, req, in)
-	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage, Function: tx.isFunction(t)}
+	step := HookStep{Trigger: t, Start: start, Duration: time.Since(start), Outcome: HookContinued, Changed: out != in, Call: cfg.Trace, ForPage: tx.forPage, File: tx.hookFile(t), Function: tx.isFunction(t)}
 	if err != nil {
 		tx.failedStep(&step, err)
 	}
 	tx.rec.Hook(step)
 	return out, err
+}
+
+// hookFiler is what a HookSet may also say: which file is bound to a trigger.
+type hookFiler interface {
+	HookFile(behavior string, t event.Trigger) string
+}
+
+func (tx *exchange) hookFile(t event.Trigger) string {
+	if f, ok := tx.hooks.(hookFiler); ok {
+		return f.HookFile(tx.b.ID(), t)
+	}
+	return ""
 }
 
 func (tx *exchange) callTrace() *event.CallTrace {
@@ -291,11 +367,17 @@ func (tx *exchange) cacheStep(key, decision, reason string, ttl time.Duration) {
 	}
 }
 
-// notStored records a response for a cacheable request that was not stored.
+// notStored records a response for a cacheable request that was not stored. Its reason is
+// built for recorders that read reasons (DetailCalls and up), not for metrics.
 func (tx *exchange) notStored(key string, status int, h http.Header) {
-	if tx.rec != nil && key != "" {
-		tx.cacheStep(key, CacheNotStored, "TTL 0 for status "+strconv.Itoa(status)+" with Cache-Control "+strconv.Quote(h.Get("Cache-Control"))+" (CloudFront's TTL rules)", 0)
+	if tx.rec == nil || key == "" {
+		return
 	}
+	reason := ""
+	if tx.detail >= DetailCalls {
+		reason = "TTL 0 for status " + strconv.Itoa(status) + " with Cache-Control " + strconv.Quote(h.Get("Cache-Control")) + " (CloudFront's TTL rules)"
+	}
+	tx.cacheStep(key, CacheNotStored, reason, 0)
 }
 
 // pageStep records the custom error page chosen for status.

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -22,11 +23,20 @@ type Origin struct {
 	ResponseTimeout    time.Duration // to the first response byte, and the longest gap while reading
 	KeepaliveTimeout   time.Duration // how long an idle pooled connection is kept
 	CustomHeaders      http.Header   // set on every request to this origin, replacing viewer values
+	// ProtocolPolicy is CloudFront's origin protocol policy; "" follows the URL's scheme. With
+	// match-viewer, viewers on the other protocol go to HTTPPort or HTTPSPort (0: 80 / 443).
+	ProtocolPolicy      string
+	HTTPPort, HTTPSPort int
+	TLSRootCAs          *x509.CertPool // trusted beside the system roots; nil: the system roots only
+	TLSServerName       string         // the name the origin's certificate must have; "": the URL's host
 
 	transport   *http.Transport
 	eventOrigin *event.Origin // request.origin for hooks, made once (hooks never change it)
 	hostHeader  string        // the Host sent instead of the URL's (a function's hostHeader)
 	variants    variants      // transports of updated forms (functions.go)
+	altURL      *url.URL      // match-viewer: where viewers on the URL's other protocol go
+	altEvent    *event.Origin // request.origin for those
+	upgrades    upgradeTransport
 }
 
 // Defaults from CloudFront's origin settings.
@@ -69,31 +79,17 @@ func (o *Origin) prepare() error {
 		o.KeepaliveTimeout = DefaultKeepaliveTimeout
 	}
 	o.transport = newTransport(o.ConnectionAttempts, o.ConnectionTimeout, o.ResponseTimeout, o.KeepaliveTimeout, o.ID)
+	o.configureTLS(o.transport, o.ConnectionTimeout)
 	o.eventOrigin = originEvent(o)
-	return nil
+	return o.prepareProtocol()
 }
 
 // newTransport builds a keep-alive transport whose dials are ours to count: the Transport makes
 // one DialContext call per new connection, and that call tries up to attempts times. The
 // response timeout lives on the connection (see deadlineConn), so no request pays for a timer.
 func newTransport(attempts int, connect, response, keepalive time.Duration, id string) *http.Transport {
-	d := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var last error
-		for i := 0; i < attempts; i++ {
-			c, err := d.DialContext(ctx, network, addr)
-			if err == nil {
-				return &deadlineConn{Conn: c, timeout: response}, nil
-			}
-			last = err
-			if ctx.Err() != nil {
-				break
-			}
-		}
-		return nil, &ConnectError{Origin: id, Attempts: attempts, Err: last}
-	}
 	return &http.Transport{
-		DialContext:            dial,
+		DialContext:            attemptDialer(attempts, connect, response, id),
 		MaxIdleConns:           0,
 		MaxIdleConnsPerHost:    512,
 		IdleConnTimeout:        keepalive,
@@ -102,6 +98,29 @@ func newTransport(attempts int, connect, response, keepalive time.Duration, id s
 		MaxResponseHeaderBytes: maxOriginHeaderBytes,
 		// Pass Accept-Encoding through untouched: the origin's encoding is what we cache and send.
 		DisableCompression: true,
+	}
+}
+
+// attemptDialer dials up to attempts times, each within connect. With a response timeout, the
+// connection's reads may wait at most that long (deadlineConn); 0 lets them wait (a WebSocket).
+func attemptDialer(attempts int, connect, response time.Duration, id string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var last error
+		for i := 0; i < attempts; i++ {
+			c, err := d.DialContext(ctx, network, addr)
+			if err == nil {
+				if response > 0 {
+					c = &deadlineConn{Conn: c, timeout: response}
+				}
+				return c, nil
+			}
+			last = err
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		return nil, &ConnectError{Origin: id, Attempts: attempts, Err: last}
 	}
 }
 
@@ -119,6 +138,9 @@ type Group struct {
 	Members       []*Origin
 	FailoverOn    map[int]bool   // raw origin statuses that send the request to the next member
 	WriteFailover *WriteFailover // nil: writes never fail over (CloudFront's rule)
+	Health        *Health        // nil: no origin health, failover exactly as CloudFront's (health.go)
+
+	health []*memberHealth // per member, when Health is set (filled by the Server)
 }
 
 // FailoverStatusCodes are the statuses CloudFront lets an origin group fail over on.

@@ -28,6 +28,7 @@ type viewerRequest struct {
 	buffered []byte // the whole body, kept so that each origin attempt can send it (write failover)
 	ip       string
 	hasQuery bool           // the URL had a "?", even an empty query
+	tls      bool           // the viewer came over TLS (match-viewer origins follow it)
 	ev       *event.Request // built on first use by a hook
 	pol      *policyState   // the request through its behavior's policies; nil without
 	// ae is the viewer's Accept-Encoding as CloudFront normalises it; when aeNormal, the origin
@@ -47,6 +48,7 @@ func newViewerRequest(r *http.Request) *viewerRequest {
 		bodyLen:  r.ContentLength,
 		ip:       clientIP(r),
 		hasQuery: r.URL.ForceQuery || r.URL.RawQuery != "",
+		tls:      r.TLS != nil,
 	}
 	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
 		vr.body = r.Body
@@ -160,7 +162,8 @@ func originEvent(o *Origin) *event.Origin {
 // an origin-request hook left it (uri, query, headers and origin may differ from vr).
 func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, ev *event.Request, o *Origin, stale *Entry) *http.Request {
 	uri, query := vr.uri, vr.rawQuery
-	scheme, hostport, prefix := o.URL.Scheme, o.URL.Host, strings.TrimSuffix(o.URL.Path, "/")
+	ou := o.urlFor(vr.tls)
+	scheme, hostport, prefix := ou.Scheme, ou.Host, strings.TrimSuffix(ou.Path, "/")
 	custom := o.CustomHeaders
 	host := ""
 	var header http.Header

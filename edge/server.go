@@ -43,6 +43,9 @@ type Options struct {
 	// MaxHeaderBytes refuses requests with a larger head (request line and headers) with 431;
 	// 0: no limit here (net/http's own applies). Run net/http with NetHTTPMaxHeaderBytes.
 	MaxHeaderBytes int
+	// AccessLog is where the access log's slog lines go; nil means Logger. A logger that does
+	// not write info records writes none (another format is then an Observer).
+	AccessLog *slog.Logger
 	// Shared is the second cache tier replicas share (cache.shared); nil: none.
 	Shared SharedTier
 }
@@ -58,15 +61,22 @@ type Server struct {
 	observer        Observer
 	readBodyTimeout time.Duration
 	maxHeaderBytes  int
-	shared          SharedTier // nil without a shared tier, or with the cache off
+	queue           WriteQueue      // nil: no group queues writes
+	health          *healthRegistry // origin health of the groups that opt in (health.go)
+	shared          SharedTier      // nil without a shared tier, or with the cache off
 }
 
 // NewServer prepares d and returns a Server for it.
 func NewServer(d *Distribution, opt Options) (*Server, error) {
-	s := &Server{hooks: opt.Hooks, log: opt.Logger, observer: combine(opt.Observers), readBodyTimeout: opt.ReadBodyTimeout, maxHeaderBytes: opt.MaxHeaderBytes}
+	s := &Server{hooks: opt.Hooks, log: opt.Logger, readBodyTimeout: opt.ReadBodyTimeout, maxHeaderBytes: opt.MaxHeaderBytes}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if opt.AccessLog == nil {
+		opt.AccessLog = s.log
+	}
+	s.observer = combine(append([]Observer{&accessLog{log: opt.AccessLog}}, opt.Observers...))
+	s.health = newHealthRegistry(s.log)
 	if opt.CacheBytes == 0 {
 		opt.CacheBytes = 256 << 20
 	}
@@ -84,6 +94,9 @@ func NewServer(d *Distribution, opt Options) (*Server, error) {
 // the one they started with.
 func (s *Server) Swap(d *Distribution) error {
 	if err := d.Prepare(); err != nil {
+		return fmt.Errorf("preparing distribution: %w", err)
+	}
+	if err := s.health.attach(d); err != nil {
 		return fmt.Errorf("preparing distribution: %w", err)
 	}
 	s.dist.Store(d)
@@ -121,13 +134,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.dist.Load()
 	d.applyRootObject(r)
 	tx := &exchange{id: newRequestID(), start: time.Now(), r: r, d: d, b: d.match(r.URL.Path)}
-	if src := d.Hooks; src != nil {
-		tx.hooks = src.Current()
-	} else if s.hooks != nil {
-		tx.hooks = s.hooks.Current()
-	}
+	tx.hooks = s.currentHooks(d)
 	s.observe(tx)
 	defer s.finish(tx)
+	w = tx.watch(w)
 	ctx := r.Context()
 
 	if s.maxHeaderBytes > 0 && requestHeaderSize(r) > s.maxHeaderBytes {
@@ -137,6 +147,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if reason := checkPath(r); reason != "" {
 		s.write(w, tx, s.edgeError(http.StatusBadRequest, reason, tx))
+		return
+	}
+	if resp := s.viewerProtocol(tx); resp != nil {
+		s.write(w, tx, resp)
 		return
 	}
 	if !tx.b.allowed.has(r.Method) {
@@ -186,6 +200,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	}
+	if isWebSocket(r) {
+		s.webSocket(ctx, w, tx, vr)
+		return
 	}
 	resp := s.respond(ctx, tx, vr, true)
 	if resp == nil {
@@ -261,6 +279,9 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 	} else {
 		vr.ae, vr.aeNormal = normAcceptEncoding(vr.header), true
 	}
+	if tx.b.Compress { // the formats the edge encodes in count too (compress.go)
+		vr.ae |= tx.b.encodings(tx.r, vr.header)
+	}
 	base := s.cacheKey(tx, vr)
 	key, e, ok := s.lookup(base, vr.ae)
 	now := time.Now()
@@ -325,6 +346,16 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 		revalidate = stale
 	}
 	res, err := s.attempts(ctx, tx, vr, revalidate)
+	if tx.queueable {
+		resp, why := s.enqueue(ctx, tx, vr)
+		if resp != nil {
+			if res != nil {
+				res.close()
+			}
+			return resp
+		}
+		defer func() { tx.note = strings.TrimPrefix(tx.note+"; not queued: "+why, "; ") }()
+	}
 	if err != nil {
 		var he *hookError
 		switch {
@@ -364,6 +395,9 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 				return s.errorResponse(ctx, tx, key, res.status, res.header, nil, withPages)
 			}
 		}
+	}
+	if tx.b.Compress {
+		s.compress(tx, vr, res)
 	}
 	out := &response{status: res.status, header: res.header, body: res.bytes, stream: res.body, declared: res.length,
 		xcache: xcache, noVResp: res.generated && res.status >= 400}
@@ -595,7 +629,7 @@ func orEmpty(h http.Header) http.Header {
 func (s *Server) fetchPage(ctx context.Context, tx *exchange, p *errorpages.Page) *response {
 	ptx := &exchange{id: tx.id, start: time.Now(), r: tx.r, d: tx.d, b: tx.d.match(p.Path), hooks: tx.hooks,
 		rec: tx.rec, detail: tx.detail, forPage: true}
-	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r)}
+	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r), tls: tx.r.TLS != nil}
 	tx.d.initPolicy(pr, ptx.b, tx.r)
 	resp := s.respond(ctx, ptx, pr, false)
 	for _, a := range ptx.attempts {
@@ -695,4 +729,15 @@ func dotUnits(seg string) int {
 		n++
 	}
 	return n
+}
+
+// currentHooks is the hook set a request starting now runs: the distribution's own, else the
+// server's.
+func (s *Server) currentHooks(d *Distribution) HookSet {
+	if src := d.Hooks; src != nil {
+		return src.Current()
+	} else if s.hooks != nil {
+		return s.hooks.Current()
+	}
+	return nil
 }

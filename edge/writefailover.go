@@ -22,6 +22,8 @@ type WriteFailover struct {
 	OnConnect      bool
 	OnStatus       map[int]bool
 	IdempotencyKey string // a header name; "" means none
+	// Queue, when set, keeps writes no member processed, to deliver later (see writequeue.go).
+	Queue *QueueSettings
 
 	methods methodSet
 }

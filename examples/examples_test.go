@@ -66,6 +66,14 @@ func serveExample(t *testing.T, path string, origins ...string) *httptest.Server
 // serveExampleWith is serveExample with the loaded config changed by tune first.
 func serveExampleWith(t *testing.T, path string, tune func(*config.Config), origins ...string) *httptest.Server {
 	t.Helper()
+	e := httptest.NewServer(exampleServer(t, path, tune, origins...))
+	t.Cleanup(e.Close)
+	return e
+}
+
+// exampleServer is the edge of the example config at path, with its hooks loaded.
+func exampleServer(t *testing.T, path string, tune func(*config.Config), origins ...string) *edge.Server {
+	t.Helper()
 	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -93,9 +101,7 @@ func serveExampleWith(t *testing.T, path string, tune func(*config.Config), orig
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := httptest.NewServer(srv)
-	t.Cleanup(e.Close)
-	return e
+	return srv
 }
 
 // originSaw is the request the origin got for the request just made (the edge waits for the

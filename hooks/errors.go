@@ -31,8 +31,28 @@ type Error struct {
 	Err     error
 }
 
+// Error is "file[:line:col]: class: reason", the position being where the hook failed when it
+// is known (naming the hook file too when that is another file). It does not name the trigger:
+// the edge's log lines and notes already do.
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s hook %s: %s: %v", e.Trigger, e.File, e.Kind, e.Err)
+	file, line, col, reason := e.File, 0, 0, e.Err.Error()
+	var se *jsruntime.ScriptError
+	var te *jsruntime.TimeoutError
+	switch {
+	case errors.As(e.Err, &se) && se.File != "":
+		file, line, col, reason = se.File, se.Line, se.Col, se.Message
+	case errors.As(e.Err, &te) && te.File != "":
+		c := *te
+		c.File = ""
+		file, line, col, reason = te.File, te.Line, te.Col, c.Error()
+	}
+	if file != e.File {
+		reason += " (in hook " + e.File + ")"
+	}
+	if line > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s: %s", file, line, col, e.Kind, reason)
+	}
+	return fmt.Sprintf("%s: %s: %s", file, e.Kind, reason)
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/jsruntime"
 )
 
 // world is a real edge with real hook files in a temp folder and real loopback origins.
@@ -31,8 +32,8 @@ type world struct {
 	hits     [2]atomic.Int64
 	lastReq  atomic.Pointer[http.Request]
 	lastBody atomic.Pointer[string]
-	logs     *logBuffer
-	edgeLogs *logBuffer // the edge's own log (access lines, hook failures)
+	logs     *logBuffer // the registry's (console lines)
+	edgeLogs *logBuffer // the edge's (access log, hook failures)
 }
 
 func writeHook(t testing.TB, dir, name, src string) {
@@ -55,6 +56,7 @@ type setup struct {
 	timeouts    Timeouts
 	functions   map[event.Trigger]Binding // CloudFront Functions bound on "*"
 	stores      map[string]string         // key value store files (relative to the folder)
+	runtime     jsruntime.Options
 }
 
 func newWorld(t testing.TB, s setup) *world {
@@ -97,7 +99,7 @@ func newWorld(t testing.TB, s setup) *world {
 	for name, f := range s.stores {
 		stores[name] = filepath.Join(w.dir, f)
 	}
-	w.reg = NewRegistry(Options{Log: slog.New(slog.NewTextHandler(w.logs, nil)), Timeouts: s.timeouts, KeyValueStores: stores}, Static(bindings))
+	w.reg = NewRegistry(Options{Log: slog.New(slog.NewTextHandler(w.logs, nil)), Timeouts: s.timeouts, KeyValueStores: stores, Runtime: s.runtime}, Static(bindings))
 	if _, err := w.load(); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/hookfront/hookfront/hooks/event"
@@ -35,8 +36,15 @@ func CheckResult(eventJSON string, resultJSON string) error {
 	if err != nil {
 		return fmt.Errorf("the event's request: %w", err)
 	}
+	// A result given as an object is compared with the event: only what the hook changed is
+	// checked, as the edge does (an event may lack fields CloudFront always sends).
+	m, isMap := result.(map[string]any)
 	if t == event.ViewerRequest || t == event.OriginRequest {
-		_, _, err := parseRequestResult(t, result, in)
+		if !isMap {
+			_, _, err := parseRequestResult(t, result, in)
+			return err
+		}
+		_, _, err := parseRequestView(t, view{m: m, base: cf.Request}, result, in)
 		return err
 	}
 	var inResp *event.Response
@@ -45,8 +53,19 @@ func CheckResult(eventJSON string, resultJSON string) error {
 			return fmt.Errorf("the event's response: %w", err)
 		}
 	}
-	_, err = parseResponse(t, result, inResp)
+	if !isMap {
+		_, err = parseResponse(t, result, inResp)
+		return err
+	}
+	_, err = parseResponseView(t, view{m: m, base: cf.Response}, inResp)
 	return err
+}
+
+// IsInvalidResult reports whether an error of CheckResult says that CloudFront would reject the
+// result (rather than that the event gave nothing to check it against).
+func IsInvalidResult(err error) bool {
+	var ir *invalidResult
+	return errors.As(err, &ir)
 }
 
 // requestFromData reads an event's request as the hook received it.

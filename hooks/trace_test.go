@@ -69,7 +69,7 @@ func TestCallTraceCarriesFileConsoleErrorAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if tr.File != "vr.js" || tr.Handler != "handler" || len(tr.Console) != 2 || tr.Console[0] != (event.ConsoleLine{Level: "info", Text: "uri /a"}) ||
-		tr.Console[1] != (event.ConsoleLine{Level: "warn", Text: `{"n":1}`}) {
+		tr.Console[1] != (event.ConsoleLine{Level: "warn", Text: `{ n: 1 }`}) {
 		t.Fatalf("trace: %+v", tr)
 	}
 	if !strings.Contains(string(tr.EventJSON), `"uri":"/a"`) || strings.Contains(string(tr.EventJSON), "x-added") ||

@@ -25,6 +25,11 @@ func parseRequestResult(t event.Trigger, data any, in *event.Request) (*event.Re
 	if !ok {
 		return nil, nil, invalid("the function returned %s; it must return the request or a response object", describe(data))
 	}
+	return parseRequestView(t, v, data, in)
+}
+
+// parseRequestView is parseRequestResult on a view made by the caller.
+func parseRequestView(t event.Trigger, v view, data any, in *event.Request) (*event.Request, *event.Response, error) {
 	if v.has("status") && !v.has("uri") {
 		resp, err := parseResponse(t, materialize(data), nil)
 		if err != nil {
@@ -45,9 +50,14 @@ func parseRequest(t event.Trigger, v view, in *event.Request) (*event.Request, e
 		return in, nil
 	}
 	out := *in
+	// The method is read-only. A request returned without one keeps the viewer's, as CloudFront
+	// does; one with another method is refused.
 	if v.changed("method") {
-		if m, _ := v.get("method"); m != in.Method {
-			return nil, invalid("request.method is read-only")
+		if m, has := v.get("method"); has && m != in.Method {
+			if in.Method == "" {
+				return nil, invalid("request.method is read-only: the event has none and the function set it to %s", describeValue(m))
+			}
+			return nil, invalid("request.method is read-only: the function changed it from %q to %s", in.Method, describeValue(m))
 		}
 	}
 	if v.changed("uri") || v.changed("querystring") {
@@ -112,6 +122,11 @@ func parseResponse(t event.Trigger, data any, in *event.Response) (*event.Respon
 	if !ok {
 		return nil, invalid("the function returned %s; it must return a response object", describe(data))
 	}
+	return parseResponseView(t, v, in)
+}
+
+// parseResponseView is parseResponse on a view made by the caller.
+func parseResponseView(t event.Trigger, v view, in *event.Response) (*event.Response, error) {
 	if v.ov != nil && v.ov.Unchanged() {
 		return in, nil
 	}
@@ -380,6 +395,14 @@ func asInt(v any, field string) (int, error) {
 
 func validToken(s string) bool { return event.ValidHeaderName(s) }
 func hasControl(s string) bool { return event.HasControl(s) }
+
+// describeValue shows a value a hook set, for a message.
+func describeValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return describe(v)
+}
 
 func describe(v any) string {
 	switch v.(type) {

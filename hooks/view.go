@@ -9,12 +9,13 @@ import (
 	"github.com/hookfront/hookfront/jsruntime"
 )
 
-// view reads an object a hook returned: a plain map (everything is read), or the Overlay of the
-// lazy object the hook was given, where members it did not touch keep their input values and
-// need no reading at all.
+// view reads an object a hook returned: a plain map (everything is read, or, with base, what
+// differs from base), or the Overlay of the lazy object the hook was given, where members it did
+// not touch keep their input values and need no reading at all.
 type view struct {
-	m  map[string]any
-	ov *jsruntime.Overlay
+	m    map[string]any
+	base map[string]any // the input as data, when m is compared with it (hookfront invoke)
+	ov   *jsruntime.Overlay
 }
 
 // viewOf makes a view of v. same tells whether an Overlay's base is the object the hook was
@@ -36,7 +37,12 @@ func viewOf(v any, same func(jsruntime.Lazy) bool) (view, bool) {
 // changed reports whether member k may differ from the input.
 func (v view) changed(k string) bool {
 	if v.ov == nil {
-		return true
+		if v.base == nil {
+			return true
+		}
+		now, has := v.m[k]
+		was, had := v.base[k]
+		return has != had || !reflect.DeepEqual(now, was)
 	}
 	_, touched := v.ov.Touched[k]
 	return touched || v.ov.Deleted[k]

@@ -46,11 +46,12 @@ func (o WatchOptions) withDefaults() WatchOptions {
 	return o
 }
 
-// Watch calls rescan whenever dir may have changed, until ctx ends. Events are a hint, not the
-// truth: after a burst of them (debounced) the caller rescans the whole folder, which also makes
-// the periodic rescan and a rescan after lost events the same operation. Watches are on folders
-// only (an editor's atomic save replaces the file, and a watch on it would die), on every
-// subfolder as it appears, and on the parent, to see the folder itself deleted and recreated.
+// Watch calls rescan whenever dir may have changed, until ctx ends, and once as soon as its
+// watches are in place. Events are a hint, not the truth: after a burst of them (debounced) the
+// caller rescans the whole folder, which also makes the periodic rescan and a rescan after lost
+// events the same operation. Watches are on folders only (an editor's atomic save replaces the
+// file, and a watch on it would die), on every subfolder as it appears, and on the parent, to see
+// the folder itself deleted and recreated.
 func Watch(ctx context.Context, dir string, opt WatchOptions, rescan func()) error {
 	opt = opt.withDefaults()
 	dir = filepath.Clean(dir)
@@ -85,6 +86,9 @@ func Watch(ctx context.Context, dir string, opt WatchOptions, rescan func()) err
 		addTree(w, p, opt.Log)
 	}
 	add(dir)
+	// A change made after the caller's last read and before the watches were in place sent no
+	// event we could see: look once now.
+	rescan()
 
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()

@@ -144,6 +144,26 @@ func TestZeroConfigAddAndDelete(t *testing.T) {
 	w.eventually("/y", "origin0 /y?") // the trigger is unbound again
 }
 
+// A file written after the first load and before Watch has its watches in place sends no event
+// Watch can see; without a rescan once the watches are in place it waited for the poll (5 s in
+// the product, an hour here). This was why TestZeroConfigAddAndDelete failed now and then.
+func TestWriteBeforeTheWatchIsInPlaceIsSeen(t *testing.T) {
+	w := newWorld(t, setup{files: map[string]string{}})
+	w.reg.bind = ByTriggerName("*")
+	if _, err := w.load(); err != nil {
+		t.Fatal(err)
+	}
+	writeHook(t, w.dir, "viewer-request.js", hookSrc("early"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = Watch(ctx, w.dir, WatchOptions{Debounce: 10 * time.Millisecond, Poll: time.Hour}, func() { _, _ = w.load() })
+	}()
+	defer func() { cancel(); <-done }()
+	(&watched{world: w}).eventually("/x", "early")
+}
+
 func TestDeletedBoundFileKeepsLastGood(t *testing.T) {
 	w := watchWorld(t, vr("h.js"), "", nil, 50*time.Millisecond)
 	w.eventually("/", "v1")

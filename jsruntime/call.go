@@ -91,28 +91,51 @@ func (v *vm) handler(entry, export string) (goja.Callable, error) {
 
 // invoke runs one call on this runtime. It recovers Go panics (the runtime must then be dropped:
 // discard reports that), and always leaves the runtime without a pending interrupt.
+// c.Timeout is the call's limit (Pool.Call has applied the default and the ceiling).
 func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discard bool) {
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = v.b.opt.DefaultTimeout
-	}
-	v.state = callState{deadline: time.Now().Add(timeout), attrs: c.LogAttrs, requestID: c.RequestID, entry: "/" + c.Entry, console: c.Console}
+	v.state = callState{deadline: time.Now().Add(c.Timeout), attrs: c.LogAttrs, requestID: c.RequestID, entry: "/" + c.Entry, console: c.Console}
 	st := &v.state
 	v.cur = st
-	v.watchdog.Reset(timeout)
+	v.overdue.Store(false)
+	v.watchdog.Reset(c.Timeout)
 	defer func() {
-		if !v.watchdog.Stop() {
-			<-v.fired // the interrupt has been delivered; now it can be cleared safely
-		}
-		v.rt.ClearInterrupt()
+		v.stopWatchdog()
 		v.timers = v.timers[:0]
 		v.cur = nil
 		if r := recover(); r != nil {
 			result, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
 		}
+		// An interrupt that lands inside an async function leaves goja's frames of it behind,
+		// and every later call on the runtime then fails to settle: a timed-out runtime is not
+		// reused (timeouts are rare; a new runtime costs little next to them).
+		discard = discard || errors.Is(err, ErrTimeout)
+		err = withLimit(err, c.Timeout)
 	}()
 	result, err = v.run(ctx, c, st)
 	return result, err, false
+}
+
+// stopWatchdog stops the call's watchdog and leaves the runtime without a pending interrupt.
+func (v *vm) stopWatchdog() {
+	if !v.watchdog.Stop() {
+		<-v.fired // the interrupt has been delivered; now it can be cleared safely
+	}
+	v.rt.ClearInterrupt()
+}
+
+// withLimit makes a timeout say which limit it ran past.
+func withLimit(err error, limit time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	var te *TimeoutError
+	switch {
+	case errors.As(err, &te):
+		te.Limit = limit
+	case errors.Is(err, ErrTimeout):
+		return &TimeoutError{Limit: limit}
+	}
+	return err
 }
 
 func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
@@ -213,10 +236,10 @@ func (v *vm) settle(ctx context.Context, st *callState, ret goja.Value) (goja.Va
 func (v *vm) scriptError(err error) error {
 	var ie *goja.InterruptedError
 	if errors.As(err, &ie) {
-		if e, ok := ie.Value().(error); ok {
-			return e
-		}
-		return ErrTimeout
+		// Where the interrupt stopped the JavaScript: the line that ran too long.
+		te := &TimeoutError{}
+		te.File, te.Line, te.Col, _ = v.userFrame(ie.Stack())
+		return te
 	}
 	var so *goja.StackOverflowError
 	if errors.As(err, &so) {
@@ -228,12 +251,8 @@ func (v *vm) scriptError(err error) error {
 	var ex *goja.Exception
 	if errors.As(err, &ex) {
 		se := v.thrown(ex.Value()).(*ScriptError)
-		for _, f := range ex.Stack() {
-			if name := f.SrcName(); name != "" && name != "<native>" && !strings.HasPrefix(name, "node:") {
-				p := f.Position()
-				se.File, se.Line, se.Col = v.userPos(p.Filename, p.Line, p.Column)
-				break
-			}
+		if file, line, col, ok := v.userFrame(ex.Stack()); ok {
+			se.File, se.Line, se.Col = file, line, col
 		}
 		return se
 	}
@@ -266,8 +285,20 @@ func (v *vm) thrown(val goja.Value) error {
 			return se
 		}
 	}
-	se.Message = v.inspect(val)
+	se.Message = v.thrownText(val)
 	return se
+}
+
+// userFrame is the position of the innermost frame in the user's own files.
+func (v *vm) userFrame(stack []goja.StackFrame) (file string, line, col int, ok bool) {
+	for _, f := range stack {
+		if name := f.SrcName(); name != "" && name != "<native>" && !strings.HasPrefix(name, "node:") {
+			p := f.Position()
+			file, line, col = v.userPos(p.Filename, p.Line, p.Column)
+			return file, line, col, true
+		}
+	}
+	return "", 0, 0, false
 }
 
 // userPos turns a runtime position into one in the user's file: source-mapped columns are
@@ -275,7 +306,7 @@ func (v *vm) thrown(val goja.Value) error {
 func (v *vm) userPos(file string, line, col int) (string, int, int) {
 	file = strings.TrimPrefix(file, "/")
 	switch {
-	case v.b.mapped[file]:
+	case v.b.mapped(file):
 		col++
 	case line == 1:
 		col -= len(wrapPrefix)

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"path"
 	"regexp"
-	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -16,16 +16,26 @@ import (
 // folder, and their contents.
 type Source struct{ Files map[string][]byte }
 
-// Bundle is a compiled snapshot: one program per script file, shared read-only by every runtime
-// of a generation (goja programs may run in many runtimes at once).
+// Bundle is a compiled snapshot, shared read-only by every runtime of a generation (goja
+// programs may run in many runtimes at once). Hook files are compiled up front; the files they
+// require are compiled on first require, so that a folder with node_modules does not compile
+// every file of every package at each reload.
 type Bundle struct {
-	programs map[string]*goja.Program // by "/"-rooted path
-	broken   map[string]error         // files that did not compile and are not entries: an error when required
-	mapped   map[string]bool          // files compiled through esbuild, whose positions come from a source map
-	entries  []string
-	opt      Options
-	deps     depGraph        // requires as they happened (see deps.go)
-	fn       *functionScript // set when the bundle is one CloudFront Function (function_compile.go)
+	files map[string][]byte // by "/"-rooted path: every file require may load
+	opt   Options
+	deps  depGraph        // requires as they happened (see deps.go)
+	fn    *functionScript // set when the bundle is one CloudFront Function (function_compile.go)
+
+	mu       sync.Mutex
+	compiled map[string]*compiled    // by "/"-rooted path
+	packages map[string]*packageJSON // parsed package.json files, by the package's folder
+}
+
+// compiled is one file as a CommonJS module function, or why it is not one.
+type compiled struct {
+	prg    *goja.Program
+	mapped bool // compiled through esbuild: positions come from a source map
+	err    error
 }
 
 // scriptExts are the files that can be required or bound as hooks.
@@ -42,50 +52,60 @@ const wrapPrefix = "(function(exports, require, module, __filename, __dirname) {
 // a .mjs file (Node would need "type": "module"; Lambda users write it either way).
 var esmSyntax = regexp.MustCompile(`(?m)^\s*(export\s+(default|const|let|var|function|async|class|\{|\*)|import\s+[\w{*'"])`)
 
-// Compile compiles every script in src. entries are the files hooks are bound to; each must exist
-// and compile. Every problem is reported, each with file:line:column. Other files that do not
-// compile are an error only when required.
+// Compile prepares the scripts of src. entries are the files hooks are bound to; each must exist
+// and compile, and every problem is reported, each with file:line:column. Other files that do
+// not compile are an error only when required.
 func Compile(src Source, entries []string, opt Options) (*Bundle, error) {
 	opt = opt.withDefaults()
-	b := &Bundle{programs: map[string]*goja.Program{}, broken: map[string]error{}, mapped: map[string]bool{}, entries: entries, opt: opt}
-	isEntry := make(map[string]bool, len(entries))
-	for _, e := range entries {
-		isEntry[e] = true
+	b := &Bundle{files: make(map[string][]byte, len(src.Files)), opt: opt,
+		compiled: map[string]*compiled{}, packages: map[string]*packageJSON{}}
+	for name, data := range src.Files {
+		if IsScript(name) {
+			b.files["/"+name] = data
+		}
 	}
 	var problems []error
-	names := make([]string, 0, len(src.Files))
-	for name := range src.Files {
-		if IsScript(name) {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		prg, mapped, err := compileFile(name, src.Files[name])
-		if err != nil {
-			if isEntry[name] {
-				problems = append(problems, err)
-			} else {
-				// A file no hook is bound to may be half-written: it matters only if something
-				// requires it (then the requiring hook fails to load, with this error).
-				b.broken["/"+name] = err
-			}
+	for _, e := range entries {
+		if !IsScript(e) {
+			problems = append(problems, &ScriptError{File: e, Message: "a hook must be a .js, .cjs, .mjs, .ts, .mts or .cts file"})
 			continue
 		}
-		b.programs["/"+name] = prg
-		b.mapped[name] = mapped
-	}
-	for _, e := range entries {
-		if _, ok := src.Files[e]; !ok {
+		switch c := b.program("/" + e); {
+		case c == nil:
 			problems = append(problems, &ScriptError{File: e, Message: "hook file not found in the hooks folder"})
-		} else if !IsScript(e) {
-			problems = append(problems, &ScriptError{File: e, Message: "a hook must be a .js, .cjs, .mjs, .ts, .mts or .cts file"})
+		case c.err != nil:
+			problems = append(problems, c.err)
 		}
 	}
 	if len(problems) > 0 {
 		return nil, &LoadError{Problems: problems}
 	}
 	return b, nil
+}
+
+// program compiles the file at p (a "/"-rooted path) on first use; nil when there is no such file.
+func (b *Bundle) program(p string) *compiled {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c, ok := b.compiled[p]; ok {
+		return c
+	}
+	data, ok := b.files[p]
+	if !ok {
+		return nil
+	}
+	c := &compiled{}
+	c.prg, c.mapped, c.err = compileFile(p[1:], data)
+	b.compiled[p] = c
+	return c
+}
+
+// mapped reports whether file (relative to the folder) went through esbuild.
+func (b *Bundle) mapped(file string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.compiled["/"+file]
+	return c != nil && c.mapped
 }
 
 // compileFile turns one file into a CommonJS module function.

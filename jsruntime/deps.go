@@ -92,11 +92,8 @@ func (b *Bundle) Reaches(entries []string) []string {
 
 // Files lists the script files of the bundle (relative, sorted), compiled or not.
 func (b *Bundle) Files() []string {
-	out := make([]string, 0, len(b.programs)+len(b.broken))
-	for p := range b.programs {
-		out = append(out, p[1:])
-	}
-	for p := range b.broken {
+	out := make([]string, 0, len(b.files))
+	for p := range b.files {
 		out = append(out, p[1:])
 	}
 	sort.Strings(out)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Errors a call can end with besides a ScriptError.
@@ -40,6 +41,33 @@ func (e *ScriptError) Error() string {
 	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Message)
 }
+
+// TimeoutError is a call that ran past its time limit. File, Line and Col are where the
+// interrupt stopped the JavaScript (empty when it was waiting for a timer or was abandoned).
+// Abandoned means the call had not stopped soon after the interrupt (Options.StopGrace): it was
+// inside a built-in function no interrupt reaches (a regular expression that backtracks, a huge
+// string or array operation), or the machine was too busy to run it. The caller got this error at
+// the limit; the runtime finishes on its own and is then dropped.
+type TimeoutError struct {
+	Limit     time.Duration
+	File      string
+	Line, Col int
+	Abandoned bool
+}
+
+func (e *TimeoutError) Error() string {
+	msg := fmt.Sprintf("hook ran past its time limit (%v)", e.Limit)
+	if e.Abandoned {
+		msg += " and had not stopped shortly after: it was inside a built-in function that cannot be interrupted (a regular expression that backtracks, a huge string or array operation) or the machine was too busy; its runtime was abandoned"
+	}
+	if e.File == "" {
+		return msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, msg)
+}
+
+// Is makes every TimeoutError an ErrTimeout.
+func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
 
 // PanicError is a Go panic inside a call (a bug in a native helper). The runtime that panicked is
 // discarded, never reused.

@@ -21,6 +21,10 @@ type Options struct {
 	Log *slog.Logger
 	// DefaultTimeout is used for calls that give none; 0 means 5s.
 	DefaultTimeout time.Duration
+	// StopGrace is how long a call that reached its limit is given to stop after the interrupt
+	// before it is abandoned; 0 means 100ms. JavaScript stops within microseconds; a call still
+	// running is inside a built-in function no interrupt reaches (or on a starved machine).
+	StopGrace time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -41,6 +45,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DefaultTimeout <= 0 {
 		o.DefaultTimeout = 5 * time.Second
+	}
+	if o.StopGrace <= 0 {
+		o.StopGrace = 100 * time.Millisecond
 	}
 	return o
 }

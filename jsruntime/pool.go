@@ -2,6 +2,8 @@ package jsruntime
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,11 +12,12 @@ import (
 // Pool is a bounded set of runtimes for one bundle. A call borrows a runtime and returns it
 // when the call ends, so runtimes are never held across other I/O.
 type Pool struct {
-	b       *Bundle
-	idle    chan *vm
-	mu      sync.Mutex
-	created int
-	closed  atomic.Bool
+	b         *Bundle
+	idle      chan *vm
+	mu        sync.Mutex
+	created   int // runtimes alive, abandoned ones included
+	abandoned atomic.Int32
+	closed    atomic.Bool
 }
 
 // NewPool makes a pool for b and creates Options.Prewarm runtimes up front.
@@ -30,18 +33,98 @@ func NewPool(b *Bundle) *Pool {
 }
 
 // Call runs c on a free runtime. A runtime that panicked is dropped, not returned.
+//
+// The call runs on a worker goroutine while the caller waits, so that a call stuck in a built-in
+// function past its limit (which no interrupt can stop) still answers at the limit: the caller
+// gets a TimeoutError, and the runtime is abandoned to its worker, which drops it when the
+// built-in returns. Until then it counts against MaxPool.
 func (p *Pool) Call(ctx context.Context, c Call) (any, error) {
+	if c.Timeout <= 0 {
+		c.Timeout = p.b.opt.DefaultTimeout
+	}
+	c.Timeout = min(c.Timeout, MaxTimeout)
 	v, err := p.get(ctx, c.Timeout)
 	if err != nil {
 		return nil, err
 	}
-	res, err, discard := v.invoke(ctx, &c)
+	v.job, v.jobCtx, v.pool = c, ctx, p
+	v.phase.Store(phaseRunning)
+	select {
+	case idleWorkers <- v:
+	default:
+		go work(v)
+	}
+	if <-v.signal == sigExpired {
+		// The watchdog has interrupted the call; JavaScript stops at its next instruction.
+		grace := time.NewTimer(p.b.opt.StopGrace)
+		select {
+		case <-v.signal: // done (the watchdog signals once per call)
+		case <-grace.C:
+			p.abandoned.Add(1) // before the worker can see it abandoned and count it out
+			if v.phase.CompareAndSwap(phaseRunning, phaseAbandoned) {
+				return nil, &TimeoutError{Limit: c.Timeout, Abandoned: true}
+			}
+			p.abandoned.Add(-1)
+			<-v.signal // it finished just now
+		}
+		grace.Stop()
+	}
+	res, err, discard := v.res, v.err, v.discard
+	v.res, v.err, v.job, v.jobCtx = nil, nil, Call{}, nil // keep nothing of the call alive
 	if discard {
 		p.drop()
 	} else {
 		p.put(v)
 	}
 	return res, err
+}
+
+// What a caller waiting on v.signal learns: the watchdog fired (it is always before sigDone),
+// or the worker finished the call.
+const (
+	sigExpired int8 = iota
+	sigDone
+)
+
+// The phases of a call on its worker.
+const (
+	phaseRunning int32 = iota
+	phaseFinished
+	phaseAbandoned
+)
+
+// idleWorkers hands calls to worker goroutines that are free. Workers are shared by all pools
+// (so a generation's runtimes are not kept alive by goroutines of their own); there are about as
+// many as calls ran at once at the busiest (one finishing a call is not yet free, and another may
+// start beside it).
+var idleWorkers = make(chan *vm)
+
+// work runs calls, starting with v's, then waits for the next one.
+func work(v *vm) {
+	for {
+		v.runJob()
+		v = <-idleWorkers
+	}
+}
+
+// runJob runs the call handed to v and hands the result back, or, when the caller has given
+// up on it, drops the runtime.
+func (v *vm) runJob() {
+	start := time.Now()
+	v.res, v.err, v.discard = v.invoke(v.jobCtx, &v.job)
+	if v.phase.CompareAndSwap(phaseRunning, phaseFinished) {
+		v.signal <- sigDone
+		return
+	}
+	// Abandoned: say where it was stuck, now that the built-in has returned, and let it go.
+	p, c := v.pool, v.job
+	attrs := append([]slog.Attr{slog.String("error", fmt.Sprint(v.err)), slog.Duration("ran", time.Since(start))}, c.LogAttrs...)
+	if c.RequestID != "" {
+		attrs = append(attrs, slog.String("id", c.RequestID))
+	}
+	p.b.opt.Log.LogAttrs(context.Background(), slog.LevelWarn, "an abandoned hook call ended; its runtime is dropped", attrs...)
+	p.abandoned.Add(-1)
+	p.drop()
 }
 
 // Export names a function a file exports.
@@ -58,15 +141,17 @@ func (p *Pool) Check(ctx context.Context, handlers []Export) error {
 	var problems []error
 	for _, h := range handlers {
 		func() {
+			v.overdue.Store(false)
 			v.watchdog.Reset(p.b.opt.DefaultTimeout) // a module whose top level never ends
 			defer func() {
-				if !v.watchdog.Stop() {
-					<-v.fired
+				v.stopWatchdog()
+				select {
+				case <-v.signal: // the watchdog's; no caller waits on it here
+				default:
 				}
-				v.rt.ClearInterrupt()
 			}()
 			if _, err := v.handler(h.File, h.Name); err != nil {
-				problems = append(problems, err)
+				problems = append(problems, withLimit(err, p.b.opt.DefaultTimeout))
 			}
 		}()
 	}
@@ -142,11 +227,12 @@ func (p *Pool) Close() {
 }
 
 // Stats are the pool's counters.
-type Stats struct{ Created, Idle int }
+type Stats struct{ Created, Idle, Abandoned int }
 
-// Stats returns how many runtimes exist and how many are idle.
+// Stats returns how many runtimes exist, how many are idle, and how many are abandoned (still
+// finishing a built-in after their call's limit).
 func (p *Pool) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Stats{Created: p.created, Idle: len(p.idle)}
+	return Stats{Created: p.created, Idle: len(p.idle), Abandoned: int(p.abandoned.Load())}
 }

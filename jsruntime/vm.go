@@ -1,15 +1,13 @@
 package jsruntime
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja_nodejs/buffer"
-	"github.com/dop251/goja_nodejs/util"
 )
 
 // vm is one goja runtime with the bundle's modules instantiated lazily. It belongs to exactly
@@ -18,10 +16,12 @@ type vm struct {
 	rt        *goja.Runtime
 	b         *Bundle
 	modules   map[string]*goja.Object // by path
-	requires  map[string]goja.Value   // require function per folder
+	requires  map[string]goja.Value   // require function per module file
+	resolved  map[string]string       // folder + "\x00" + specifier → the file require found
 	natives   map[string]goja.Value   // built-in module exports
 	handlers  map[handlerKey]goja.Callable
-	util      *util.Util
+	inspectJS *goja.Object  // js/inspect.js's exports, once console or util needed them
+	formatJS  goja.Callable // its format
 	stringify goja.Callable
 	lctx      *goja.Object // the context argument, reused: only its per-call fields change
 
@@ -30,12 +30,23 @@ type vm struct {
 	timers       []*jsTimer
 	nextID       int64
 	watchdog     *time.Timer
-	fired        chan struct{}
+	fired        chan struct{} // the watchdog has interrupted the runtime (for the goroutine running it)
 	callback     goja.Value
 	getRemaining goja.Value
 	deps         vmDeps // requires seen on this runtime (see deps.go)
 
 	fn *fnState // set on the runtimes of a CloudFront Function (function_vm.go)
+
+	// A call runs on a worker goroutine (see Pool.Call); these carry it there and back.
+	job     Call
+	jobCtx  context.Context
+	res     any
+	err     error
+	discard bool
+	phase   atomic.Int32 // running, finished or abandoned
+	signal  chan int8    // to the caller waiting on the worker: sigExpired, then sigDone
+	overdue atomic.Bool  // the call is past its deadline: native loops of ours stop early
+	pool    *Pool
 }
 
 type jsTimer struct {
@@ -48,11 +59,13 @@ type jsTimer struct {
 func newVM(b *Bundle) *vm {
 	rt := goja.New()
 	rt.SetMaxCallStackSize(b.opt.MaxCallStack)
-	v := &vm{rt: rt, b: b, modules: map[string]*goja.Object{}, requires: map[string]goja.Value{},
-		natives: map[string]goja.Value{}, handlers: map[handlerKey]goja.Callable{}, util: util.New(rt),
-		fired: make(chan struct{}, 1)}
+	v := &vm{rt: rt, b: b, modules: map[string]*goja.Object{}, requires: map[string]goja.Value{}, resolved: map[string]string{},
+		natives: map[string]goja.Value{}, handlers: map[handlerKey]goja.Callable{},
+		fired: make(chan struct{}, 1), signal: make(chan int8, 2)}
 	v.watchdog = time.AfterFunc(time.Hour, func() {
+		v.overdue.Store(true)
 		rt.Interrupt(ErrTimeout)
+		v.signal <- sigExpired
 		v.fired <- struct{}{}
 	})
 	v.watchdog.Stop()
@@ -62,6 +75,7 @@ func newVM(b *Bundle) *vm {
 		v.initFunction()
 		return v
 	}
+	v.interruptibleFill()
 
 	// Globals a Node.js Lambda function may rely on; there is deliberately no process, no
 	// environment, no filesystem and no network.
@@ -199,44 +213,31 @@ func (v *vm) log(lvl slog.Level, msg string) {
 	v.b.opt.Log.LogAttrs(context.Background(), lvl, "console", attrs...)
 }
 
-// format renders console arguments as Node does: a format string with %s/%d/%j, objects as JSON.
+// format renders console arguments as Node's util.format does.
 func (v *vm) format(args []goja.Value) string {
-	if len(args) == 0 {
-		return ""
-	}
-	if s, ok := args[0].Export().(string); ok && strings.Contains(s, "%") {
-		// Objects print as JSON, as Node's inspect would show them, also past the directives.
-		rest := make([]goja.Value, len(args)-1)
-		for i, a := range args[1:] {
-			if _, isObj := a.(*goja.Object); isObj {
-				a = v.rt.ToValue(v.inspect(a))
-			}
-			rest[i] = a
+	if len(args) == 1 {
+		if s, ok := args[0].Export().(string); ok {
+			return s // the common case needs no JavaScript
 		}
-		var b bytes.Buffer
-		v.util.Format(&b, s, rest...)
-		return b.String()
 	}
-	parts := make([]string, len(args))
-	for i, a := range args {
-		parts[i] = v.inspect(a)
+	v.formatter()
+	s, err := v.formatJS(goja.Undefined(), args...)
+	if err != nil {
+		panic(err) // an exception from a getter or toString the format called: the hook's own
 	}
-	return strings.Join(parts, " ")
+	return s.String()
 }
 
-func (v *vm) inspect(a goja.Value) string {
+// thrownText describes a thrown value that is not an Error: a string as is, anything else as JSON
+// when it has a JSON form.
+func (v *vm) thrownText(a goja.Value) string {
 	if s, ok := a.Export().(string); ok {
 		return s
 	}
 	if o, ok := a.(*goja.Object); ok {
-		if _, isFn := goja.AssertFunction(o); !isFn && o.ClassName() != "Error" {
+		if _, isFn := goja.AssertFunction(o); !isFn {
 			if s, err := v.stringify(goja.Undefined(), a); err == nil && !goja.IsUndefined(s) {
 				return s.String()
-			}
-		}
-		if o.ClassName() == "Error" {
-			if st := o.Get("stack"); st != nil && !goja.IsUndefined(st) {
-				return st.String()
 			}
 		}
 	}

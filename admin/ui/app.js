@@ -152,7 +152,8 @@ function renderStep(s) {
         el('b', { class: s.status ? statusClass(s.status) : 's5', text: s.error || String(s.status) }), ' · ' + s.duration_ms.toFixed(2) + ' ms',
         s.for_page ? ' (error-page fetch)' : ''),
       s.failover ? el('div', { class: 'why', text: 'failover to the next member: ' + s.failover }) : null,
-      s.no_failover ? el('div', { class: 'why', text: 'no failover: ' + s.no_failover }) : null);
+      s.no_failover ? el('div', { class: 'why', text: 'no failover: ' + s.no_failover }) : null,
+      s.skipped ? el('div', { class: 'why', text: 'not tried: origin health has this member ' + s.skipped + ' (nothing was sent)' }) : null);
     case 'page': return el('div', { class: 'step page' }, at(s),
       el('div', { class: 'head' }, 'custom error page for ', el('b', { text: String(s.status) }), ' from the ' + s.list + ' list',
         s.member ? ' (' + s.member + ')' : '', ': ', el('b', { text: s.file || s.path }), ' → ' + s.response_code));

@@ -159,7 +159,7 @@ func run(opt options) error {
 	}
 	defer stopOrigin()
 
-	cfg, err := writeConfig(work, origin, "off")
+	cfg, err := writeConfig(work, origin, "off", false)
 	if err != nil {
 		return err
 	}
@@ -196,11 +196,16 @@ func run(opt options) error {
 	}
 	defer bl.stop()
 
-	// The same edge with request traces on (admin.trace summary and full), each its own process,
-	// to measure what tracing costs against the process above, where it is off.
+	// The same edge with request traces on (admin.trace summary and full), and with metrics on
+	// (trace off), each its own process, to measure what they cost against the process above,
+	// where both are off.
 	traced := map[string]*process{}
-	for _, mode := range []string{"summary", "full"} {
-		tcfg, err := writeConfig(work, origin, mode)
+	for _, mode := range []string{"summary", "full", "metrics"} {
+		trace, metrics := mode, false
+		if mode == "metrics" {
+			trace, metrics = "off", true
+		}
+		tcfg, err := writeConfig(work, origin, trace, metrics)
 		if err != nil {
 			return err
 		}
@@ -224,13 +229,16 @@ func run(opt options) error {
 		{name: "hookfront, no hooks, miss", proc: hf, path: "/nohooks/nostore"},
 		{name: "…trace summary", proc: traced["summary"], path: "/nohooks/nostore", vs: 1},
 		{name: "…trace full", proc: traced["full"], path: "/nohooks/nostore", vs: 1},
+		{name: "…metrics", proc: traced["metrics"], path: "/nohooks/nostore", vs: 1},
 		{name: "hookfront, 2 no-op origin hooks, miss", proc: hf, path: "/ohooks/nostore"},
-		{name: "…trace summary", proc: traced["summary"], path: "/ohooks/nostore", vs: 4},
-		{name: "…trace full", proc: traced["full"], path: "/ohooks/nostore", vs: 4},
+		{name: "…trace summary", proc: traced["summary"], path: "/ohooks/nostore", vs: 5},
+		{name: "…trace full", proc: traced["full"], path: "/ohooks/nostore", vs: 5},
+		{name: "…metrics", proc: traced["metrics"], path: "/ohooks/nostore", vs: 5},
 		{name: "…same, callback-style hooks", proc: hf, path: "/ohooks-cb/nostore"},
 		{name: "hookfront, cache hit, no hooks", proc: hf, path: "/hit/cached"},
-		{name: "…trace summary", proc: traced["summary"], path: "/hit/cached", vs: 8},
-		{name: "…trace full", proc: traced["full"], path: "/hit/cached", vs: 8},
+		{name: "…trace summary", proc: traced["summary"], path: "/hit/cached", vs: 10},
+		{name: "…trace full", proc: traced["full"], path: "/hit/cached", vs: 10},
+		{name: "…metrics", proc: traced["metrics"], path: "/hit/cached", vs: 10},
 		{name: "hookfront, cache hit, 2 no-op viewer hooks", proc: hf, path: "/vhooks/cached"},
 		{name: "…same, callback-style hooks", proc: hf, path: "/vhooks-cb/cached"},
 		{name: "hookfront, cache hit, 1 viewer-req function", proc: hf, path: "/fhit/cached"},
@@ -298,8 +306,8 @@ func freePort() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// writeConfig writes the benchmark's config with admin.trace set to trace.
-func writeConfig(dir, origin, trace string) (string, error) {
+// writeConfig writes the benchmark's config with admin.trace and admin.metrics set.
+func writeConfig(dir, origin, trace string, metrics bool) (string, error) {
 	hooks := filepath.Join(dir, "hooks")
 	if err := os.MkdirAll(hooks, 0o755); err != nil {
 		return "", err
@@ -320,7 +328,7 @@ func writeConfig(dir, origin, trace string) (string, error) {
 	cfg := fmt.Sprintf(`hooks_dir: hooks
 origins: [{id: o, url: %q}]
 cache: {max_size: 64MB}
-admin: {trace: %s}
+admin: {trace: %s, metrics: %v}
 behaviors:
   - {path_pattern: /nohooks/*, target: o}
   - path_pattern: /ohooks/*
@@ -343,8 +351,8 @@ behaviors:
     target: o
     functions: {viewer-request: fn-noop.js}
   - {path_pattern: "*", target: o}
-`, origin, trace)
-	p := filepath.Join(dir, "hookfront-"+trace+".yaml")
+`, origin, trace, metrics)
+	p := filepath.Join(dir, fmt.Sprintf("hookfront-%s-%v.yaml", trace, metrics))
 	return p, os.WriteFile(p, []byte(cfg), 0o644)
 }
 
@@ -516,7 +524,7 @@ func report(targets []target, results [][]roundResult, startup time.Duration, rs
 	for i, t := range targets {
 		if t.vs > 0 && t.vs < len(targets) {
 			base := meds[t.vs]
-			fmt.Printf("%s %s: %+.1f%% CPU per request against trace off (%.1f vs %.1f µs)\n", targets[t.vs].name, strings.TrimPrefix(t.name, "…"),
+			fmt.Printf("%s, %s: %+.1f%% CPU per request against traces and metrics off (%.1f vs %.1f µs)\n", targets[t.vs].name, strings.TrimPrefix(t.name, "…"),
 				100*(meds[i].cpu/base.cpu-1), meds[i].cpu, base.cpu)
 		}
 	}

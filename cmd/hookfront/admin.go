@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hookfront/hookfront/admin"
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
@@ -23,15 +24,17 @@ import (
 // a config file).
 const tokenEnv = "HOOKFRONT_ADMIN_TOKEN"
 
-// devFlags are the admin and cache flags that serve and demo share.
+// devFlags are the admin, cache and TLS flags that serve and demo share.
 type devFlags struct {
 	admin   string
 	noCache bool
+	tls     tlsFlags
 }
 
 func (f *devFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.admin, "admin", "", "admin listener address, or off (default admin.listen, else "+admin.DefaultListen+")")
 	fs.BoolVar(&f.noCache, "no-cache", false, "turn the cache off (as cache.enabled: false)")
+	f.tls.register(fs)
 }
 
 // apply lays the flags over cfg.
@@ -42,6 +45,7 @@ func (f *devFlags) apply(cfg *config.Config) {
 	if f.noCache {
 		cfg.Cache.Enabled = config.Switch{On: false, Set: true}
 	}
+	f.tls.apply(cfg)
 }
 
 // cacheBytes is the edge's cache size: negative turns the cache off.
@@ -59,6 +63,12 @@ type adminListener struct {
 	token string
 	ring  *trace.Ring // nil: tracing off
 	log   *slog.Logger
+	// mounts add endpoints of other parts (the write queues) to the admin API.
+	mounts []func(*admin.Server)
+
+	srv   *admin.Server
+	hooks *hooksView
+	live  atomic.Pointer[live] // the running edge, once started
 }
 
 // openAdmin applies the admin address rules and opens the listener: "off" or a taken default
@@ -120,13 +130,41 @@ func (a *adminListener) close() {
 	}
 }
 
-// serve starts the admin API for the running edge until ctx ends.
-func (a *adminListener) serve(ctx context.Context, lv *live, cfg *config.Config) {
+// start serves the admin listener until ctx ends (after the drain, so that /readyz can say
+// "draining"). The operators' endpoints answer at once; the API about the edge answers once
+// attach has given it the running edge.
+func (a *adminListener) start(ctx context.Context, cfg *config.Config, op *ops) {
 	if a.l == nil {
 		return
 	}
-	hs := &hooksView{reg: lv.registry(), dir: cfg.Resolve(cfg.HooksDir)}
-	srv := admin.New(admin.Options{Token: a.token, Traces: a.ring, Hooks: hs.state, Invalidate: lv.srv.Invalidate, Log: a.log})
+	a.hooks = &hooksView{dir: cfg.Resolve(cfg.HooksDir)}
+	invalidate := func(paths []string) (int, error) {
+		lv := a.live.Load()
+		if lv == nil {
+			return 0, errors.New("the edge is still starting")
+		}
+		return lv.srv.Invalidate(paths)
+	}
+	a.srv = admin.New(admin.Options{Token: a.token, Traces: a.ring, Hooks: a.hooks.state, Invalidate: invalidate, Log: a.log})
+	op.mount(a.srv)
+	for _, mount := range a.mounts {
+		mount(a.srv)
+	}
+	go admin.Serve(ctx, a.l, a.srv, a.log)
+	trace := cfg.Admin.Trace
+	if a.ring == nil {
+		trace = config.TraceOff
+	}
+	a.log.Info("admin listener", "url", "http://"+a.addr()+"/", "trace", trace, "token", a.token != "")
+}
+
+// attach gives the admin API the running edge and its reloads.
+func (a *adminListener) attach(lv *live, cfg *config.Config) {
+	if a.l == nil {
+		return
+	}
+	hs, srv := a.hooks, a.srv
+	hs.set(lv.registry(), cfg.Resolve(cfg.HooksDir))
 	lv.follow(func(o *reloadOutcome) {
 		if o.kind == "config" && o.err == nil {
 			hs.set(o.reg, o.cfg.Resolve(o.cfg.HooksDir))
@@ -135,12 +173,7 @@ func (a *adminListener) serve(ctx context.Context, lv *live, cfg *config.Config)
 			srv.Reloaded(rl)
 		}
 	})
-	go admin.Serve(ctx, a.l, srv, a.log)
-	trace := cfg.Admin.Trace
-	if a.ring == nil {
-		trace = config.TraceOff
-	}
-	a.log.Info("admin listener", "url", "http://"+a.addr()+"/", "trace", trace, "token", a.token != "")
+	a.live.Store(lv)
 }
 
 // hooksView is the admin API's view of the hooks registry, which a config reload may replace.

@@ -68,6 +68,7 @@ func runDemo(ctx context.Context, listen, dir string, df devFlags, log *slog.Log
 	df.apply(cfg)
 	return serve(ctx, cfg, log, func(addr, adminAddr string) {
 		printDemoHelp(stdout, "http://"+addr, dir, keep, primary, secondary)
+		printTLS(stdout, cfg.TLS)
 		printInspector(stdout, adminAddr)
 		if ready != nil {
 			ready(addr)

@@ -20,6 +20,21 @@ type headerFlags []string
 func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
 func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
 
+// byName are the headers by lower-case name, each with its values in order.
+func (h headerFlags) byName() (map[string]any, error) {
+	out := map[string]any{}
+	for _, line := range h {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, usageError{fmt.Sprintf("--header %q: write 'Name: value'", line)}
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		list, _ := out[name].([]any)
+		out[name] = append(list, strings.TrimSpace(value))
+	}
+	return out, nil
+}
+
 // eventCmd prints a complete Lambda@Edge event for a trigger, for invoke or a test file.
 func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("event", flag.ContinueOnError)
@@ -31,9 +46,10 @@ func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	body := fs.String("body", "", "request body, shown as include_body shows it (viewer-request and origin-request)")
 	clientIP := fs.String("client-ip", "", "the viewer's address (default 203.0.113.178)")
 	origin := fs.String("origin", "", "the origin of origin events, as a URL: https://example.org[:port][/path]")
+	runtime := fs.String("runtime", "", "print a CloudFront Functions event (cloudfront-js-1.0 or cloudfront-js-2.0; the shape is the same) for viewer-request or viewer-response")
 	var headers headerFlags
 	fs.Var(&headers, "header", "a request header 'Name: value' (repeatable)")
-	const use = "usage: hookfront event viewer-request|origin-request|origin-response|viewer-response [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT] [--origin URL] [--client-ip IP]"
+	const use = "usage: hookfront event viewer-request|origin-request|origin-response|viewer-response [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT] [--origin URL] [--client-ip IP] [--runtime cloudfront-js-2.0]"
 	var trig string
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		trig, args = args[0], args[1:]
@@ -50,6 +66,9 @@ func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["runtime"] {
+		return functionEventCmd(stdout, t, *runtime, set, functionEventFlags{uri: *uri, method: *method, query: *query, status: *status, clientIP: *clientIP, headers: headers})
+	}
 	isResponse := t == event.OriginResponse || t == event.ViewerResponse
 	switch {
 	case set["status"] && !isResponse:
@@ -70,15 +89,9 @@ func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if set["body"] {
 		req["body"] = *body
 	}
-	h := map[string]any{}
-	for _, line := range headers {
-		name, value, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			return usageError{fmt.Sprintf("--header %q: write 'Name: value'", line)}
-		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		list, _ := h[name].([]any)
-		h[name] = append(list, strings.TrimSpace(value))
+	h, err := headers.byName()
+	if err != nil {
+		return err
 	}
 	req["headers"] = h
 	if *origin != "" {

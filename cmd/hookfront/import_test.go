@@ -38,7 +38,7 @@ func TestImportExampleEndToEnd(t *testing.T) {
 		"not mapped: DistributionConfig.CacheBehaviors.Items[1].FunctionAssociations: CloudFront Functions are not supported yet",
 		"not mapped: DistributionConfig.Origins.Items[1].OriginShield",
 		"warning: DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations: arn:aws:lambda:us-east-1:123456789012:function:add-trace-id:3 has no --function",
-		"15 field(s) not mapped",
+		"8 field(s) not mapped",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("import output lacks %q:\n%s", want, errOut)
@@ -122,5 +122,41 @@ func TestValidateStrict(t *testing.T) {
 	_, errOut, code := runInProcess(t, "validate", "--strict", "--config", cfg)
 	if code != 1 || !strings.Contains(errOut, cfg+":4: behaviors[1]: no cache_policy: every viewer header") || strings.Contains(errOut, "behaviors[0]") {
 		t.Errorf("--strict: exit %d\n%s", code, errOut)
+	}
+}
+
+func TestImportMapsProtocolsAndCompression(t *testing.T) {
+	dir := t.TempDir()
+	dist := writeFile(t, dir, "dist.json", `{"DistributionConfig": {
+  "Origins": {"Quantity": 3, "Items": [
+    {"Id": "both", "DomainName": "app.example.com", "CustomOriginConfig": {"HTTPPort": 8080, "HTTPSPort": 8443, "OriginProtocolPolicy": "match-viewer"}},
+    {"Id": "plain", "DomainName": "legacy.example.com", "CustomOriginConfig": {"HTTPPort": 8081, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}},
+    {"Id": "secure", "DomainName": "api.example.com", "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 9443, "OriginProtocolPolicy": "https-only"}}]},
+  "CacheBehaviors": {"Quantity": 2, "Items": [
+    {"PathPattern": "/api/*", "TargetOriginId": "secure", "ViewerProtocolPolicy": "https-only", "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+    {"PathPattern": "/old/*", "TargetOriginId": "plain", "ViewerProtocolPolicy": "allow-all", "Compress": true, "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}]},
+  "DefaultCacheBehavior": {"TargetOriginId": "both", "ViewerProtocolPolicy": "redirect-to-https", "Compress": true, "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}}`)
+	cfg := filepath.Join(dir, "hookfront.yaml")
+	_, errOut, code := runInProcess(t, "import", dist, "-o", cfg)
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, errOut)
+	}
+	b, _ := os.ReadFile(cfg)
+	got := string(b)
+	for _, want := range []string{
+		"url: https://app.example.com:8443\n    origin_protocol_policy: match-viewer\n    http_port: 8080\n",
+		"url: http://legacy.example.com:8081\n",
+		"url: https://api.example.com:9443\n",
+		"# https-only: HTTP viewers are sent to the HTTPS listener; serve with --tls",
+		"path_pattern: /api/*\n    target: secure\n    cache_policy: CachingDisabled\n    viewer_protocol_policy: https-only\n",
+		"path_pattern: /old/*\n    target: plain\n    cache_policy: CachingOptimized\n    compress: true\n",
+		"viewer_protocol_policy: redirect-to-https\n    compress: true\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the config lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(errOut, "not mapped:") || strings.Contains(errOut, "warning:") {
+		t.Errorf("protocols and compression are mapped now, not reported:\n%s", errOut)
 	}
 }

@@ -24,7 +24,8 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	ctxPath := fs.String("context", "", "JSON file whose fields are laid over the context object")
 	handler := fs.String("handler", "handler", "name of the exported handler")
 	root := fs.String("hooks", "", "folder relative requires resolve in (default: the hook file's folder)")
-	timeout := fs.Duration("timeout", 30*time.Second, "time limit of the call")
+	timeout := fs.Duration("timeout", 30*time.Second, "time limit of the call (at most 60s)")
+	strict := fs.Bool("strict", false, "exit 1 when CloudFront would reject the result (a LambdaValidationError), not only warn")
 	var fn functionFlags
 	fn.register(fs)
 	var lf logFlags
@@ -41,7 +42,10 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		file = fs.Arg(0)
 	}
 	if file == "" || *eventPath == "" {
-		return usageError{"usage: hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] | [--runtime cloudfront-js-2.0 [--kvs FILE] [--now RFC3339]]"}
+		return usageError{"usage: hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s] [--strict] | [--runtime cloudfront-js-2.0 [--kvs FILE] [--now RFC3339]]"}
+	}
+	if *timeout <= 0 || *timeout > jsruntime.MaxTimeout {
+		return usageError{fmt.Sprintf("--timeout must be more than 0 and at most %v", jsruntime.MaxTimeout)}
 	}
 	log, err := lf.logger(stderr)
 	if err != nil {
@@ -69,7 +73,7 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("the hook file must be inside --hooks: %w", err)
 	}
 	rel = filepath.ToSlash(rel)
-	src, err := hooks.ReadDir(dir)
+	src, err := hooks.NewFolder(dir, log).Read() // warns about links leading outside the folder
 	if err != nil {
 		return err
 	}
@@ -89,7 +93,15 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintln(stdout, res.(string))
 	if verr := hooks.CheckResult(string(eventJSON), res.(string)); verr != nil {
-		fmt.Fprintln(stderr, "warning: CloudFront would reject this result (LambdaValidationError, 502):", verr)
+		if hooks.IsInvalidResult(verr) {
+			verr = fmt.Errorf("CloudFront would reject this result (LambdaValidationError, 502): %w", verr)
+		} else {
+			verr = fmt.Errorf("cannot check the result against CloudFront's rules: %w", verr)
+		}
+		if *strict {
+			return verr
+		}
+		fmt.Fprintln(stderr, "warning:", verr)
 	}
 	return nil
 }

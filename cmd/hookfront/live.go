@@ -49,7 +49,9 @@ type blockedConfig struct {
 	reg *hooks.Registry
 }
 
-func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, observers ...edge.Observer) (*live, error) {
+// startLive starts the edge for cfg; opt gives its observers and access log (the rest comes
+// from cfg).
+func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, opt edge.Options) (*live, error) {
 	l := &live{ctx: ctx, log: log, cfg: cfg, listen: cfg.Listen}
 	if cfg.Path != config.FlagsPath {
 		l.tried, _ = fileDigest(cfg.Path)
@@ -68,8 +70,10 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, observ
 	if l.shared, err = openShared(cfg, log); err != nil {
 		return nil, err
 	}
-	l.srv, err = edge.NewServer(d, edge.Options{Logger: log, CacheBytes: cacheBytes(cfg), MaxObjectBytes: int64(cfg.Cache.MaxObject), Observers: observers,
-		ReadBodyTimeout: cfg.Server.ReadBodyTimeout.Duration, MaxHeaderBytes: int(cfg.Server.MaxHeaderBytes), Shared: l.shared.tier()})
+	opt.Logger, opt.CacheBytes, opt.MaxObjectBytes = log, cacheBytes(cfg), int64(cfg.Cache.MaxObject)
+	opt.ReadBodyTimeout, opt.MaxHeaderBytes = cfg.Server.ReadBodyTimeout.Duration, int(cfg.Server.MaxHeaderBytes)
+	opt.Shared = l.shared.tier()
+	l.srv, err = edge.NewServer(d, opt)
 	if err != nil {
 		l.shared.close()
 		return nil, err
@@ -112,6 +116,7 @@ func (l *live) watchHooks() {
 	l.stopHooks = cancel
 	dir := cfg.Resolve(cfg.HooksDir)
 	opt := hooks.WatchOptions{Debounce: cfg.Watch.Debounce.Duration, Poll: cfg.Watch.PollInterval.Duration, PollOnly: cfg.Watch.Poll, Log: l.log}
+	folder := hooks.NewFolder(dir, l.log) // remembers what it read: a rescan reads only changed files
 	var (
 		mu          sync.Mutex // rescans come from the folder's watcher and the stores' (kvs_watch.go)
 		lastReadErr string
@@ -119,7 +124,7 @@ func (l *live) watchHooks() {
 	rescan := func() {
 		mu.Lock()
 		defer mu.Unlock()
-		src, err := hooks.ReadDir(dir)
+		src, err := folder.Read()
 		if err != nil {
 			if err.Error() != lastReadErr { // said once, not at every rescan
 				l.log.Error("hooks folder unreadable; the current hooks keep serving", "dir", dir, "error", err)
@@ -202,11 +207,15 @@ func (l *live) ReloadConfig(why string) {
 		l.log.Warn("listen cannot change while running; restart to use the new address", "listening", l.listen, "config", cfg.Listen)
 	}
 	cfg.Listen = l.listen
+	keepTLS(old, cfg, l.log)
 	if cfg.Cache.MaxSize != old.Cache.MaxSize || cfg.Cache.MaxObject != old.Cache.MaxObject {
 		l.log.Warn("cache sizes cannot change while running; restart to use them")
 	}
 	if cfg.Cache.Shared != old.Cache.Shared {
 		l.log.Warn("cache.shared cannot change while running; restart to use it")
+	}
+	if queuesChanged(cfg, old) {
+		l.log.Warn("write_failover.queue cannot change while running; restart to use it (the queues open now keep delivering)")
 	}
 	reg := l.reg
 	hooksChanged := cfg.Resolve(cfg.HooksDir) != old.Resolve(old.HooksDir) ||

@@ -99,25 +99,57 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return err
 	}
-	lv, err := startLive(ctx, cfg, log, adm.observers()...)
+	tl, err := openTLS(ctx, cfg, log) // before the edge starts: redirects need its port
 	if err != nil {
 		adm.close()
 		return err
 	}
+	defer tl.close() // after the drain, or when start-up fails
+	wq, err := openWriteQueues(ctx, cfg, log, adm.addr())
+	if err != nil {
+		adm.close()
+		return err
+	}
+	defer func() {
+		if wq != nil {
+			_ = wq.Close()
+		}
+	}()
+	op, err := newOps(cfg, log, adm.l != nil, wq)
+	if err != nil {
+		adm.close()
+		return err
+	}
+	defer op.close()
+	// The admin listener outlives the drain: /readyz says "draining" while requests finish.
+	actx, stopAdmin := context.WithCancel(context.Background())
+	defer stopAdmin()
+	adm.mounts = append(adm.mounts, mountWriteQueues(wq))
+	adm.start(actx, cfg, op)
+	lv, err := startLive(ctx, cfg, log, op.edgeOptions(adm.observers()))
+	if err != nil {
+		return err
+	}
+	startWriteQueues(wq, lv.srv)
 	guardCache(lv, cfg, log)
-	adm.serve(ctx, lv, cfg)
-	defer func() { lv.srv.Distribution().Close() }()
+	adm.attach(lv, cfg)
+	op.attach(lv)
+	defer func() { lv.srv.Distribution().Close(); lv.srv.Close() }()
 	defer lv.shared.close()
 	if c := lv.srv.Cache(); c != nil {
 		go tuneGC(ctx, func() int64 { return c.Stats().Bytes })
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
 	go func() {
 		for {
 			select {
-			case <-hup:
+			case sig := <-sigs:
+				if sig == syscall.SIGUSR1 {
+					op.reopen()
+					continue
+				}
 				if cfg.Path == config.FlagsPath {
 					log.Warn("SIGHUP: there is no config file to reload")
 					continue
@@ -141,8 +173,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		MaxHeaderBytes: edge.NetHTTPMaxHeaderBytes(int(cfg.Server.MaxHeaderBytes)),
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(l) }()
+	tl.serve(hs, errc)
+	tl.logListening(log, cfg.TLS)
+	op.setReady()
 	log.Info("listening", "addr", "http://"+l.Addr().String(), "config", cfg.Path, "distribution", cfg.Describe())
 	if ready != nil {
 		ready(l.Addr().String(), adm.addr())
@@ -152,14 +187,20 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
+	op.setDraining()
+	if d := cfg.Server.ShutdownDelay.Duration; d > 0 {
+		// Load balancers see /readyz fail and stop sending; until then, requests are served.
+		log.Info("shutting down: /readyz answers 503; still serving for the shutdown delay", "delay", d)
+		time.Sleep(d)
+	}
 	log.Info("shutting down", "drain_timeout", cfg.Server.ShutdownTimeout.Duration)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if err := errors.Join(hs.Shutdown(sctx), tl.shutdown(sctx)); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutting down: %w", err)
 	} else if err != nil {
 		log.Warn("requests still running after the drain timeout were cut off", "timeout", cfg.Server.ShutdownTimeout.Duration)
-		_ = hs.Close()
+		_ = hs.Close() // the HTTPS listener's are cut off by tl.close
 	}
 	log.Info("stopped")
 	return nil

@@ -329,12 +329,17 @@ func TestSharedStoreKilledMidLoadIsNoOutage(t *testing.T) {
 	if n := phase("up", true); n != 10 {
 		t.Fatalf("with the store up, 10 objects on 2 replicas took %d origin requests; want 10", n)
 	}
+	waitMetricLine(t, a, "hookfront_shared_cache_up 1")
 	srv.Kill()
 	if n := phase("down", false); n != 20 {
 		t.Fatalf("with the store down, 10 objects on 2 replicas took %d origin requests; want 20", n)
 	}
 	for _, r := range rs {
 		r.waitLog(t, "shared cache down")
+	}
+	waitMetricLine(t, a, "hookfront_shared_cache_up 0")
+	if _, _, m := call(t, "GET", a.admin+"/metrics", ""); strings.Contains(string(m), "hookfront_shared_cache_errors_total 0") {
+		t.Fatalf("no error counted:\n%s", m)
 	}
 	srv.Restart()
 	for _, r := range rs {
@@ -450,5 +455,21 @@ cache:
 	_, errOut, code := runBinary(t, "validate", "--config", cfg)
 	if code != 1 || !strings.Contains(errOut, "hookfront.yaml:5: cache.shared.url:") || !strings.Contains(errOut, "cache.shared.timeout:") || strings.Contains(errOut, "secret") {
 		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+}
+
+// waitMetricLine waits until the replica's /metrics has line.
+func waitMetricLine(t *testing.T, r *edgeReplica, line string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, _, b := call(t, "GET", r.admin+"/metrics", "")
+		if strings.Contains(string(b), "\n"+line+"\n") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in /metrics within 15s:\n%s", line, b)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

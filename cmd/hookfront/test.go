@@ -11,7 +11,8 @@ import (
 	"github.com/hookfront/hookfront/cmd/hookfront/testrun"
 )
 
-// testCmd runs test files: hook cases and distribution cases with scripted origins.
+// testCmd runs test files: hook cases, CloudFront Function cases and distribution cases with
+// scripted origins.
 func testCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -101,7 +101,7 @@ watch: {pol: true}
 	wantAll(t, errOut,
 		cfg+`:2: unknown field "hook_timeout" (did you mean "hook_timeouts"?)`,
 		// Only the fields of an origin count: listen is a top-level field, not a near one here.
-		cfg+`:4: unknown field "listen" (known here: id, url, connection_attempts, connection_timeout, response_timeout, keepalive_timeout, custom_headers)`,
+		cfg+`:4: unknown field "listen" (known here: id, url, connection_attempts, connection_timeout, response_timeout, keepalive_timeout, custom_headers, origin_protocol_policy, http_port, https_port, tls_ca, tls_server_name)`,
 		cfg+`:8: unknown field "handlr" (did you mean "handler"?)`,
 		cfg+`:9: unknown field "pol" (did you mean "poll"?)`,
 		"4 problem(s)")

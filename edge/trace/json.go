@@ -50,6 +50,10 @@ type AttemptJSON struct {
 	Failover   string  `json:"failover,omitempty"`
 	NoFailover string  `json:"no_failover,omitempty"`
 	ForPage    bool    `json:"for_page,omitempty"`
+	Group      string  `json:"group,omitempty"`
+	// Skipped says why origin health skipped the member ("ejected"); Error then reads
+	// "skipped: ejected", and nothing was sent.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // HookJSON is one hook call among a trace's steps.
@@ -131,8 +135,13 @@ func (t *Trace) SummaryJSON() SummaryJSON {
 }
 
 func (t *Trace) attempt(a edge.AttemptStep, kind string) AttemptJSON {
-	return AttemptJSON{Kind: kind, AtMS: ms(a.Start.Sub(t.Summary.Start)), Origin: a.Origin, Method: a.Method, URL: a.URL,
-		Status: a.Status, Error: a.Error, DurationMS: ms(a.Duration), Failover: a.Failover, NoFailover: a.Stop, ForPage: a.Page}
+	out := AttemptJSON{Kind: kind, AtMS: ms(a.Start.Sub(t.Summary.Start)), Origin: a.Origin, Method: a.Method, URL: a.URL,
+		Status: a.Status, Error: a.Error, DurationMS: ms(a.Duration), Failover: a.Failover, NoFailover: a.Stop, ForPage: a.Page,
+		Group: a.Group, Skipped: a.Skipped}
+	if a.Skipped != "" {
+		out.Error = "skipped: " + a.Skipped
+	}
+	return out
 }
 
 // JSON renders the whole trace.

@@ -1,11 +1,7 @@
-// util: format from goja_nodejs (passed in), plus the helpers Lambda code reaches for.
+// util: format and inspect (passed in, as console uses them), plus the helpers Lambda code
+// reaches for.
 'use strict';
-module.exports = function (format) {
-  function inspect(v) {
-    if (typeof v === 'string') return "'" + v + "'";
-    if (typeof v === 'function') return '[Function: ' + (v.name || 'anonymous') + ']';
-    try { var s = JSON.stringify(v); return s === undefined ? String(v) : s; } catch (e) { return String(v); }
-  }
+module.exports = function (format, inspect) {
   function promisify(fn) {
     return function () {
       var args = Array.prototype.slice.call(arguments), self = this;

@@ -14,6 +14,7 @@ type Admin struct {
 	Token         string `yaml:"token"`
 	Trace         string `yaml:"trace"` // summary (default), full or off
 	TraceRequests int    `yaml:"trace_requests"`
+	Metrics       Switch `yaml:"metrics"` // GET /metrics (default true)
 }
 
 // Trace modes.
@@ -63,5 +64,8 @@ func (c *Config) validateAdmin(ck *checker) {
 	}
 	if !c.Cache.Enabled.Set {
 		c.Cache.Enabled.On = true
+	}
+	if !a.Metrics.Set {
+		a.Metrics.On = true
 	}
 }

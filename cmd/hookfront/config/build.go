@@ -16,7 +16,8 @@ import (
 
 // Distribution builds the edge's view of the config, with page files read into memory.
 func (c *Config) Distribution() (*edge.Distribution, error) {
-	d := &edge.Distribution{DomainName: c.DomainName, ID: c.DistributionID, DefaultRootObject: c.DefaultRootObject, Viewer: c.Viewer.edge()}
+	d := &edge.Distribution{DomainName: c.DomainName, ID: c.DistributionID, DefaultRootObject: c.DefaultRootObject, Viewer: c.Viewer.edge(),
+		HTTPSPort: c.httpsPort()}
 	origins := map[string]*edge.Origin{}
 	for _, o := range c.Origins {
 		u, err := url.Parse(o.URL)
@@ -30,6 +31,9 @@ func (c *Config) Distribution() (*edge.Distribution, error) {
 		eo := &edge.Origin{ID: o.ID, URL: u, ConnectionAttempts: o.ConnectionAttempts,
 			ConnectionTimeout: o.ConnectionTimeout.Duration, ResponseTimeout: o.ResponseTimeout.Duration,
 			KeepaliveTimeout: o.KeepaliveTimeout.Duration, CustomHeaders: h}
+		if err := c.edgeTransport(&o, eo); err != nil {
+			return nil, err
+		}
 		origins[o.ID] = eo
 		d.Origins = append(d.Origins, eo)
 	}
@@ -39,7 +43,7 @@ func (c *Config) Distribution() (*edge.Distribution, error) {
 		return nil, err
 	}
 	for _, g := range c.OriginGroups {
-		eg := &edge.Group{ID: g.ID, FailoverOn: map[int]bool{}}
+		eg := &edge.Group{ID: g.ID, FailoverOn: map[int]bool{}, Health: g.Health.edge()}
 		for _, id := range g.MemberIDs() {
 			eg.Members = append(eg.Members, origins[id])
 		}
@@ -47,7 +51,7 @@ func (c *Config) Distribution() (*edge.Distribution, error) {
 			eg.FailoverOn[code] = true
 		}
 		if wf := g.WriteFailover; wf != nil {
-			ewf := &edge.WriteFailover{Methods: wf.Methods, MaxBody: int64(wf.MaxBody), OnStatus: map[int]bool{}, IdempotencyKey: wf.IdempotencyKey}
+			ewf := &edge.WriteFailover{Methods: wf.Methods, MaxBody: int64(wf.MaxBody), OnStatus: map[int]bool{}, IdempotencyKey: wf.IdempotencyKey, Queue: wf.Queue.edge()}
 			for _, on := range wf.On {
 				if on == "connect_failure" {
 					ewf.OnConnect = true
@@ -81,7 +85,7 @@ func (c *Config) Distribution() (*edge.Distribution, error) {
 		eb := &edge.Behavior{
 			Pattern: p, Target: b.Target, AllowedMethods: b.AllowedMethods, CachedMethods: b.CachedMethods,
 			TTL:         edge.TTL{Min: b.TTL.Min.Duration, Default: b.TTL.Default.Duration, Max: b.TTL.Max.Duration},
-			IncludeBody: b.IncludeBody,
+			IncludeBody: b.IncludeBody, ViewerProtocolPolicy: b.ViewerProtocolPolicy, Compress: b.Compress,
 		}
 		c.behaviorPolicies(&b, eb)
 		d.Behaviors = append(d.Behaviors, eb)

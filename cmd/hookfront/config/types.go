@@ -33,6 +33,8 @@ type File struct {
 	Viewer                  *Viewer                 `yaml:"viewer"`
 	DefaultRootObject       string                  `yaml:"default_root_object"`
 	Admin                   Admin                   `yaml:"admin"`
+	TLS                     *TLS                    `yaml:"tls"`
+	AccessLog               *AccessLog              `yaml:"access_log"`
 }
 
 // Watch tunes how the hooks folder and the config file are watched.
@@ -53,6 +55,12 @@ type Origin struct {
 	ResponseTimeout    Duration          `yaml:"response_timeout"`
 	KeepaliveTimeout   Duration          `yaml:"keepalive_timeout"`
 	CustomHeaders      map[string]string `yaml:"custom_headers"`
+
+	OriginProtocolPolicy string `yaml:"origin_protocol_policy"` // http-only, https-only, match-viewer
+	HTTPPort             int    `yaml:"http_port"`              // match-viewer, https:// url: where HTTP viewers go
+	HTTPSPort            int    `yaml:"https_port"`             // match-viewer, http:// url: where HTTPS viewers go
+	TLSCA                string `yaml:"tls_ca"`                 // PEM CA certificates trusted beside the system roots
+	TLSServerName        string `yaml:"tls_server_name"`
 }
 
 // OriginGroup is one entry of origin_groups.
@@ -64,6 +72,7 @@ type OriginGroup struct {
 	FailoverStatusCodes []int          `yaml:"failover_status_codes"`
 	WriteFailover       *WriteFailover `yaml:"write_failover"`
 	ErrorPages          GroupErrorPage `yaml:"error_pages"`
+	Health              *GroupHealth   `yaml:"health"`
 }
 
 // MemberIDs are the group's origins in the order they are tried.
@@ -76,10 +85,11 @@ func (g *OriginGroup) MemberIDs() []string {
 
 // WriteFailover is the opt-in to failover for write methods.
 type WriteFailover struct {
-	Methods        []string `yaml:"methods"`
-	MaxBody        ByteSize `yaml:"max_body"`
-	On             []string `yaml:"on"` // connect_failure and statuses; default [connect_failure]
-	IdempotencyKey string   `yaml:"idempotency_key"`
+	Methods        []string    `yaml:"methods"`
+	MaxBody        ByteSize    `yaml:"max_body"`
+	On             []string    `yaml:"on"` // connect_failure and statuses; default [connect_failure]
+	IdempotencyKey string      `yaml:"idempotency_key"`
+	Queue          *WriteQueue `yaml:"queue"`
 }
 
 // GroupErrorPage holds a group's pages by role, and by member origin id.
@@ -113,6 +123,9 @@ type Behavior struct {
 	OriginRequestPolicy   string           `yaml:"origin_request_policy"`
 	ResponseHeadersPolicy string           `yaml:"response_headers_policy"`
 	ForwardedValues       *ForwardedValues `yaml:"forwarded_values"`
+
+	ViewerProtocolPolicy string `yaml:"viewer_protocol_policy"` // allow-all, redirect-to-https, https-only
+	Compress             bool   `yaml:"compress"`
 }
 
 // TTL is a behavior's min/default/max.
@@ -201,6 +214,9 @@ type ServerSettings struct {
 	IdleTimeout       Duration `yaml:"idle_timeout"`
 	MaxHeaderBytes    ByteSize `yaml:"max_header_bytes"`
 	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`
+	// ShutdownDelay is how long the edge keeps serving after SIGTERM while /readyz already
+	// says 503, so that load balancers stop sending before the listener closes.
+	ShutdownDelay Duration `yaml:"shutdown_delay"`
 }
 
 // Duration is a time.Duration written as "10s", "1m30s" or a number of seconds.

@@ -61,6 +61,9 @@ func (c *Config) validate(ck *checker) {
 	c.validateCache(ck)
 	c.validateAdmin(ck)
 	c.validateShared(ck)
+	c.validateTLS(ck)
+	c.validateSharedHealth(ck)
+	c.validateAccessLog(ck)
 
 	ht := &f.HookTimeouts
 	if !ht.Viewer.Set {
@@ -90,6 +93,7 @@ func (c *Config) validate(ck *checker) {
 	rangeCheck(ck, "server.read_body_timeout", sv.ReadBodyTimeout.Duration, time.Second, time.Hour)
 	defaultDur(&sv.IdleTimeout, DefaultIdleTimeout)
 	defaultDur(&sv.ShutdownTimeout, DefaultShutdownTimeout)
+	rangeCheck(ck, "server.shutdown_delay", sv.ShutdownDelay.Duration, 0, 5*time.Minute)
 	if sv.MaxHeaderBytes == 0 {
 		sv.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
@@ -139,6 +143,7 @@ func (c *Config) validateOrigin(ck *checker, i int, ids map[string]string) {
 	rangeCheck(ck, at+".connection_timeout", o.ConnectionTimeout.Duration, time.Second, 10*time.Second)
 	rangeCheck(ck, at+".response_timeout", o.ResponseTimeout.Duration, time.Second, 120*time.Second)
 	rangeCheck(ck, at+".keepalive_timeout", o.KeepaliveTimeout.Duration, time.Second, 120*time.Second)
+	c.validateOriginTransport(ck, at, o)
 	for name, v := range o.CustomHeaders {
 		lower := strings.ToLower(name)
 		switch {
@@ -207,6 +212,9 @@ func (c *Config) validateGroup(ck *checker, i int, ids map[string]string) {
 	if wf := g.WriteFailover; wf != nil {
 		c.validateWriteFailover(ck, at+".write_failover", wf)
 	}
+	if h := g.Health; h != nil {
+		c.validateHealth(ck, at+".health", h)
+	}
 	c.validatePages(ck, at+".error_pages.primary", g.ErrorPages.Primary, g.FailoverStatusCodes)
 	c.validatePages(ck, at+".error_pages.secondary", g.ErrorPages.Secondary, nil)
 	for id, pages := range g.ErrorPages.Members {
@@ -246,6 +254,7 @@ func (c *Config) validateWriteFailover(ck *checker, at string, wf *WriteFailover
 	if wf.IdempotencyKey != "" && !headerName.MatchString(wf.IdempotencyKey) {
 		ck.errorf(at+".idempotency_key", "%q is not a header name", wf.IdempotencyKey)
 	}
+	c.validateWriteQueue(ck, at+".queue", wf.Queue)
 }
 
 // known lists the ids of a kind, to help with a typo.
@@ -335,6 +344,7 @@ func (c *Config) validateBehaviors(ck *checker, ids map[string]string) {
 			ck.errorf(at+".target", "%q is not an origin or origin group id%s", b.Target, c.known("", ids))
 		}
 		c.validateMethods(ck, at, b)
+		c.validateViewerProtocol(ck, at, b)
 		c.validateBehaviorPolicies(ck, at, b)
 		c.validateTTL(ck, at, b)
 		for trig, h := range b.Hooks {

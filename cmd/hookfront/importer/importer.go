@@ -140,6 +140,8 @@ type importer struct {
 	orps    map[string]*originRequestPolicyConfig
 	rhps    map[string]*responseHeadersPolicyConfig
 	used    map[string]string // custom policy id → config name
+	// needsTLS: a behavior sends HTTP viewers to HTTPS (said once, on the first such behavior)
+	needsTLS bool
 }
 
 func (im *importer) unmapped(field, format string, args ...any) {
@@ -256,7 +258,7 @@ func (im *importer) distribution(dc *distributionConfig, m meta) {
 		im.warn(d+".Enabled", "the distribution is disabled in CloudFront; the imported config serves anyway")
 	}
 	if vc := dc.ViewerCertificate; vc != nil && !vc.CloudFrontDefaultCertificate && (vc.ACMCertificateArn != "" || vc.IAMCertificateId != "") {
-		im.unmapped(d+".ViewerCertificate", "hookfront serves plain HTTP; the certificate stays in AWS")
+		im.unmapped(d+".ViewerCertificate", "the certificate stays in AWS; serve with --tls (a self-signed certificate for localhost), or give tls.cert and tls.key")
 	}
 	if r := dc.Restrictions; r != nil && r.GeoRestriction.RestrictionType != "" && r.GeoRestriction.RestrictionType != "none" {
 		im.unmapped(d+".Restrictions.GeoRestriction", "%s lists are not enforced (the simulated viewer's country is `viewer.country`)", r.GeoRestriction.RestrictionType)
@@ -343,7 +345,7 @@ func (im *importer) origins(dc *distributionConfig) error {
 			oo.URL = withOriginPath(u, o.OriginPath)
 			im.note(path, "%s: URL given with --origin (in CloudFront: %s%s)", o.Id, o.DomainName, o.OriginPath)
 		} else {
-			oo.URL = im.originURL(at, path, &o)
+			oo.URL = im.originURL(at, path, &o, &oo)
 		}
 		if o.ResponseCompletionTimeout > 0 {
 			im.unmapped(at+".ResponseCompletionTimeout", "no limit on a whole response in hookfront (response_timeout bounds each wait)")
@@ -373,8 +375,9 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-// originURL builds an origin's URL from its CloudFront settings.
-func (im *importer) originURL(at, path string, o *origin) string {
+// originURL builds an origin's URL from its CloudFront settings, with the ports CloudFront uses
+// for each protocol; a match-viewer origin also gets the HTTP port its HTTP viewers go to.
+func (im *importer) originURL(at, path string, o *origin, oo *outOrigin) string {
 	u := url.URL{Scheme: "https", Host: o.DomainName, Path: o.OriginPath}
 	switch c := o.CustomOriginConfig; {
 	case c != nil:
@@ -385,7 +388,10 @@ func (im *importer) originURL(at, path string, o *origin) string {
 				u.Host += ":" + strconv.Itoa(c.HTTPPort)
 			}
 		case "match-viewer":
-			im.warn(at+".CustomOriginConfig.OriginProtocolPolicy", "match-viewer: hookfront's viewers use HTTP, so this would be http; the config uses https, as CloudFront does for HTTPS viewers")
+			oo.ProtocolPolicy = c.OriginProtocolPolicy
+			if c.HTTPPort != 0 && c.HTTPPort != 80 {
+				oo.HTTPPort = c.HTTPPort
+			}
 			fallthrough
 		default:
 			if c.HTTPSPort != 0 && c.HTTPSPort != 443 {
@@ -535,11 +541,13 @@ func (im *importer) behavior(at, path string, cb *cacheBehavior) (outBehav, erro
 		im.unmapped(at+".FunctionAssociations", "CloudFront Functions are not supported yet (%s on %s)", f.FunctionARN, f.EventType)
 	}
 	if p := cb.ViewerProtocolPolicy; p == "redirect-to-https" || p == "https-only" {
-		im.unmapped(at+".ViewerProtocolPolicy", "%s: hookfront serves plain HTTP and neither redirects nor refuses it", p)
+		b.ViewerProtocolPolicy = p
+		if !im.needsTLS {
+			im.needsTLS = true
+			im.note(path, "%s: HTTP viewers are sent to the HTTPS listener; serve with --tls (self-signed), or add tls: {cert: FILE, key: FILE}", p)
+		}
 	}
-	if cb.Compress {
-		im.unmapped(at+".Compress", "hookfront does not compress; the origin's encoding is served")
-	}
+	b.Compress = cb.Compress
 	if cb.SmoothStreaming {
 		im.unmapped(at+".SmoothStreaming", "Microsoft Smooth Streaming is not supported")
 	}

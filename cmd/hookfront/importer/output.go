@@ -34,6 +34,8 @@ type outOrigin struct {
 	ResponseTimeout    secs              `yaml:"response_timeout,omitempty"`
 	KeepaliveTimeout   secs              `yaml:"keepalive_timeout,omitempty"`
 	CustomHeaders      map[string]string `yaml:"custom_headers,omitempty"`
+	ProtocolPolicy     string            `yaml:"origin_protocol_policy,omitempty"`
+	HTTPPort           int               `yaml:"http_port,omitempty"`
 }
 
 type outGroup struct {
@@ -158,6 +160,8 @@ type outBehav struct {
 	TTL                   *outTTL           `yaml:"ttl,omitempty"`
 	IncludeBody           bool              `yaml:"include_body,omitempty"`
 	Hooks                 map[string]string `yaml:"hooks,omitempty"`
+	ViewerProtocolPolicy  string            `yaml:"viewer_protocol_policy,omitempty"`
+	Compress              bool              `yaml:"compress,omitempty"`
 }
 
 type outLegacy struct {

@@ -40,13 +40,13 @@ type caseRunner interface {
 	run(ctx context.Context, s *suite, r *result)
 }
 
-// caseKinds are the kinds of case, each recognised by a key only it has. A CloudFront Function
-// case (function: FILE) will be one more entry.
+// caseKinds are the kinds of case, each recognised by a key only it has.
 var caseKinds = []struct {
 	key, kind string
-	load      func(n *yaml.Node, s *suite) (caseRunner, string, error)
+	load      func(n *yaml.Node, f *testFile) (caseRunner, string, error)
 }{
 	{"hook", "hook", loadHookCase},
+	{"function", "function", loadFunctionCase},
 	{"requests", "distribution", loadDistCase},
 }
 
@@ -130,7 +130,7 @@ func loadFile(path string, s *suite) (*testFile, []string) {
 	var problems config.Errors
 	names := map[string]int{}
 	for _, n := range list.Content {
-		c, errs := loadCase(f, n, s)
+		c, errs := loadCase(f, n)
 		for _, e := range errs {
 			problems = append(problems, lineProblems(f.shown, e)...)
 		}
@@ -152,7 +152,7 @@ func loadFile(path string, s *suite) (*testFile, []string) {
 }
 
 // loadCase reads one case, of the kind its keys say.
-func loadCase(f *testFile, n *yaml.Node, s *suite) (*testCase, []error) {
+func loadCase(f *testFile, n *yaml.Node) (*testCase, []error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, []error{lineErr(n, "a case is a mapping with a name")}
 	}
@@ -165,12 +165,12 @@ func loadCase(f *testFile, n *yaml.Node, s *suite) (*testCase, []error) {
 	}
 	switch {
 	case len(kinds) == 0:
-		return nil, []error{lineErr(n, "a case needs hook: FILE (a hook case) or requests: (a distribution case)")}
+		return nil, []error{lineErr(n, "a case needs hook: FILE (a hook case), function: FILE (a CloudFront Function case) or requests: (a distribution case)")}
 	case len(kinds) > 1:
-		return nil, []error{lineErr(n, "a case is a hook case (hook:) or a distribution case (requests:), not both")}
+		return nil, []error{lineErr(n, "a case is one of a hook case (hook:), a function case (function:) and a distribution case (requests:)")}
 	}
 	k := caseKinds[kinds[0]]
-	run, name, err := k.load(n, s)
+	run, name, err := k.load(n, f)
 	var errs []error
 	if err != nil {
 		errs = append(errs, err)
@@ -203,19 +203,13 @@ func decodeCase(n *yaml.Node, v any) ([]string, error) {
 	return te.Errors, nil
 }
 
-func loadHookCase(n *yaml.Node, _ *suite) (caseRunner, string, error) {
+func loadHookCase(n *yaml.Node, _ *testFile) (caseRunner, string, error) {
 	c := &hookCase{}
 	msgs, err := decodeCase(n, c)
 	if err != nil {
 		return c, c.Name, err
 	}
-	at := func(key, format string, args ...any) {
-		line := n.Line
-		if k := mapKey(n, key); k != nil {
-			line = k.Line
-		}
-		msgs = append(msgs, fmt.Sprintf("line %d: ", line)+fmt.Sprintf(format, args...))
-	}
+	at := problemAt(n, &msgs)
 	switch {
 	case c.Hook == "":
 		at("hook", "hook: names a file in the hooks folder")
@@ -242,9 +236,21 @@ func loadHookCase(n *yaml.Node, _ *suite) (caseRunner, string, error) {
 	return c, c.Name, nil
 }
 
+// problemAt returns a function that adds a problem to msgs on the line of n's key (n's own line
+// when the key is not there).
+func problemAt(n *yaml.Node, msgs *[]string) func(key, format string, args ...any) {
+	return func(key, format string, args ...any) {
+		line := n.Line
+		if k := mapKey(n, key); k != nil {
+			line = k.Line
+		}
+		*msgs = append(*msgs, fmt.Sprintf("line %d: ", line)+fmt.Sprintf(format, args...))
+	}
+}
+
 var triggers = []string{string(event.ViewerRequest), string(event.OriginRequest), string(event.OriginResponse), string(event.ViewerResponse)}
 
-func loadDistCase(n *yaml.Node, s *suite) (caseRunner, string, error) {
+func loadDistCase(n *yaml.Node, f *testFile) (caseRunner, string, error) {
 	c := &distCase{}
 	msgs, err := decodeCase(n, c)
 	if err != nil {
@@ -261,7 +267,7 @@ func loadDistCase(n *yaml.Node, s *suite) (caseRunner, string, error) {
 	for _, req := range c.Requests {
 		msgs = append(msgs, req.check()...)
 	}
-	msgs = append(msgs, c.checkOrigins(n, s)...)
+	msgs = append(msgs, c.checkOrigins(n, f.suite)...)
 	if len(msgs) > 0 {
 		return c, c.Name, &yaml.TypeError{Errors: msgs}
 	}
@@ -295,8 +301,13 @@ func (r *testRequest) check() []string {
 	}
 	if r.Expect.Hooks != nil {
 		for _, h := range *r.Expect.Hooks {
-			if !event.Trigger(strings.TrimPrefix(h, "page:")).Valid() {
-				bad("expect.hooks: %q is not a trigger (%s, each optionally page:…)", h, strings.Join(triggers, ", "))
+			name := strings.TrimPrefix(h, "page:")
+			fn, isFunction := strings.CutPrefix(name, "function:")
+			switch t := event.Trigger(fn); {
+			case isFunction && t != event.ViewerRequest && t != event.ViewerResponse:
+				bad("expect.hooks: %q: CloudFront Functions run on viewer-request and viewer-response", h)
+			case !t.Valid():
+				bad("expect.hooks: %q is not a trigger (%s, function:viewer-request or function:viewer-response, each optionally page:…)", h, strings.Join(triggers, ", "))
 			}
 		}
 	}

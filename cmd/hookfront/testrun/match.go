@@ -15,7 +15,7 @@ import (
 type result struct {
 	File     string // as shown (relative to the working folder when inside it)
 	Name     string
-	Kind     string // hook or distribution
+	Kind     string // hook, function or distribution
 	Line     int
 	Duration time.Duration
 	Failures []failure
@@ -168,4 +168,24 @@ func sameList(r *result, path string, want, got []string) {
 func oneLine(s string) string {
 	first, _, _ := strings.Cut(s, "\n")
 	return first
+}
+
+// checkError compares the error a call ended with (its class, "" for none, and its text) with
+// the error expected (nil for none); got is the result, shown when an error was expected. It
+// reports whether the call succeeded as expected, so that its result is to be compared. A result
+// CloudFront would refuse is an error: it fails the case unless the case expects it.
+func checkError(r *result, want *errorExpect, class, msg string, got any) bool {
+	switch {
+	case class != "" && want == nil:
+		r.Failures = append(r.Failures, failure{Path: "error", Expected: "no error", Got: class + ": " + msg})
+	case class != "" && class != want.Class:
+		r.Failures = append(r.Failures, failure{Path: "error", Expected: want.Class, Got: class + ": " + msg})
+	case class != "" && !strings.Contains(msg, want.Message):
+		r.Failures = append(r.Failures, failure{Path: "error.message", Expected: "text containing " + show(want.Message), Got: show(msg)})
+	case class == "" && want != nil:
+		r.Failures = append(r.Failures, failure{Path: "error", Expected: want.Class, Got: "a valid result: " + show(got)})
+	default:
+		return class == ""
+	}
+	return false
 }

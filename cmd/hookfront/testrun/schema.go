@@ -2,15 +2,17 @@ package testrun
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"go.yaml.in/yaml/v3"
 )
 
 // A test file is a list of cases, or {cases: [...]}. The key a case is recognised by names its
-// kind: hook (one hook on one event) or requests (the whole distribution, with scripted
-// origins). A later kind (a CloudFront Function case, function: FILE) is one more entry in
-// caseKinds with its own struct.
+// kind: hook (one hook on one event), function (one CloudFront Function on one event) or
+// requests (the whole distribution, with scripted origins). Each kind is an entry in caseKinds
+// with its own struct.
 
 // hookCase runs one hook once on an event.
 type hookCase struct {
@@ -39,6 +41,11 @@ type errorExpect struct {
 
 // UnmarshalYAML reads `error: LambdaValidationError` and `error: {class, message}`.
 func (e *errorExpect) UnmarshalYAML(n *yaml.Node) error {
+	return e.decode(n, "a Lambda", "LambdaExecutionError", "LambdaValidationError", "LambdaLimitExceeded")
+}
+
+// decode reads an error class, or {class, message}; the class must be one of classes.
+func (e *errorExpect) decode(n *yaml.Node, what string, classes ...string) error {
 	if n.Kind == yaml.ScalarNode {
 		e.Class = n.Value
 	} else {
@@ -47,11 +54,10 @@ func (e *errorExpect) UnmarshalYAML(n *yaml.Node) error {
 			return err
 		}
 	}
-	switch e.Class {
-	case "LambdaExecutionError", "LambdaValidationError", "LambdaLimitExceeded":
+	if slices.Contains(classes, e.Class) {
 		return nil
 	}
-	return lineErr(n, "error %q is not a Lambda error class (LambdaExecutionError, LambdaValidationError or LambdaLimitExceeded)", e.Class)
+	return lineErr(n, "error %q is not %s error class (%s or %s)", e.Class, what, strings.Join(classes[:len(classes)-1], ", "), classes[len(classes)-1])
 }
 
 // distCase runs requests through the distribution, with its origins replaced by scripted ones.
@@ -146,7 +152,7 @@ type requestExpect struct {
 	BodyContains string            `yaml:"body_contains"`
 	XCache       string            `yaml:"x_cache"`
 	Attempts     *[]string         `yaml:"attempts"` // origin ids tried, in order; page: for error-page fetches
-	Hooks        *[]string         `yaml:"hooks"`    // triggers that ran, in order; page: while fetching an error page
+	Hooks        *[]string         `yaml:"hooks"`    // triggers that ran, in order; function: for a CloudFront Function, page: while fetching an error page
 }
 
 // absent, as a header's expected value, means the header must not be there.

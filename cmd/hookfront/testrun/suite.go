@@ -55,16 +55,12 @@ func (s *suite) bindings() hooks.Bindings {
 	return b
 }
 
-// triggersOf lists the triggers a hook file (and handler) is bound to.
-func (s *suite) triggersOf(file, handler string) []event.Trigger {
+// triggersOf lists the triggers file is bound to by the bindings match accepts.
+func (s *suite) triggersOf(file string, match func(hooks.Binding) bool) []event.Trigger {
 	var out []event.Trigger
 	for _, triggers := range s.bindings() {
 		for t, b := range triggers {
-			h := b.Handler
-			if h == "" {
-				h = "handler"
-			}
-			if b.File == file && h == handler && !slices.Contains(out, t) {
+			if b.File == file && match(b) && !slices.Contains(out, t) {
 				out = append(out, t)
 			}
 		}

@@ -1,5 +1,6 @@
 // Package testrun is `hookfront test`: it runs the cases of test files against a config and
-// its hooks — hook cases (one hook on one event, validated by CloudFront's rules) and
+// its hooks — hook cases (one hook on one event, validated by CloudFront's rules), function
+// cases (one CloudFront Function on one event, as CloudFront's TestFunction runs it) and
 // distribution cases (requests through the real edge, in-process, with scripted origins) — and
 // reports them as text, JSON or JUnit XML, once or on every save.
 package testrun

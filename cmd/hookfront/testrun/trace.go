@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,7 +12,8 @@ import (
 )
 
 // requestTrace is what the edge did for one request besides answering: the origin attempts
-// and the hooks that ran, in order (page: marks those of a custom error page's fetch).
+// and the hooks and functions that ran, in order (function: marks a CloudFront Function, page:
+// those of a custom error page's fetch).
 type requestTrace struct{ attempts, hooks []string }
 
 // tracer follows the requests of a distribution case as an edge.Observer. A case sends its
@@ -70,7 +72,10 @@ type traceRecorder struct {
 func (r *traceRecorder) Detail() edge.Detail { return edge.DetailCalls }
 
 func (r *traceRecorder) Hook(s edge.HookStep) {
-	name := string(s.Trigger)
+	name, what := string(s.Trigger), "hook"
+	if s.Function {
+		name, what = "function:"+name, "function"
+	}
 	if s.ForPage {
 		name = "page:" + name
 	}
@@ -80,7 +85,11 @@ func (r *traceRecorder) Hook(s edge.HookStep) {
 		lines = consoleOf(name, s.Call)
 	}
 	if s.Outcome == edge.HookFailed {
-		lines = append(lines, logLine{Trigger: name, Level: "error", Text: "the hook failed: " + s.Class + ": " + s.Error})
+		msg := s.Error
+		if !strings.Contains(msg, s.Class) {
+			msg = s.Class + ": " + msg
+		}
+		lines = append(lines, logLine{Trigger: name, Level: "error", Text: "the " + what + " failed: " + msg})
 	}
 	r.t.mu.Lock()
 	r.t.console = append(r.t.console, lines...)

@@ -14,12 +14,15 @@ import (
 
 	"github.com/hookfront/hookfront/cmd/hookfront/modgraph"
 	"github.com/hookfront/hookfront/hooks"
+	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/jsruntime"
 )
 
 // watch runs every case, then, on each save, the cases the change can affect: every case of a
-// changed test file; hook cases whose hook reaches a changed file (through requires); every
-// distribution case when anything under the hooks folder changed; everything when the config
-// changed. It runs until ctx ends and returns the result of the last run.
+// changed test file; hook cases whose hook reaches a changed file (through requires); function
+// cases whose function or key value store file changed; every distribution case when anything
+// under the hooks folder or a store of the config changed; everything when the config changed.
+// It runs until ctx ends and returns the result of the last run.
 func watch(ctx context.Context, opt Options, p *plan, junit *os.File) error {
 	last := runOnce(ctx, opt, p, junit, nil)
 	state := snapshot(opt, p)
@@ -65,8 +68,9 @@ func watch(ctx context.Context, opt Options, p *plan, junit *os.File) error {
 	}
 }
 
-// watchedDirs are the folders whose changes matter: the hooks folders, the config's folder and
-// the folders of the test files, each once (a folder inside another watched one is covered).
+// watchedDirs are the folders whose changes matter: the hooks folders, the config's folder, the
+// folders of the test files and of the key value store files, each once (a folder inside another
+// watched one is covered).
 func watchedDirs(opt Options, p *plan) []string {
 	var dirs []string
 	if opt.Config != "" {
@@ -78,6 +82,9 @@ func watchedDirs(opt Options, p *plan) []string {
 		}
 		for _, f := range s.files {
 			dirs = append(dirs, filepath.Dir(f.path))
+		}
+		for _, st := range storesOf(s) {
+			dirs = append(dirs, filepath.Dir(st))
 		}
 	}
 	for i, d := range dirs {
@@ -101,10 +108,11 @@ type runState struct {
 	config string
 	tests  map[string][32]byte // test file path → content
 	hooks  map[string][32]byte // "hooks dir\x00file" → content
+	stores map[string][32]byte // key value store file → content
 }
 
 func snapshot(opt Options, p *plan) runState {
-	st := runState{tests: map[string][32]byte{}, hooks: map[string][32]byte{}}
+	st := runState{tests: map[string][32]byte{}, hooks: map[string][32]byte{}, stores: map[string][32]byte{}}
 	if opt.Config != "" {
 		b, _ := os.ReadFile(opt.Config)
 		st.config = string(b)
@@ -112,6 +120,10 @@ func snapshot(opt Options, p *plan) runState {
 	for _, s := range p.suites {
 		for _, f := range s.files {
 			st.tests[f.path] = sha256.Sum256(f.data)
+		}
+		for _, p := range storesOf(s) {
+			b, _ := os.ReadFile(p) // a missing store reads as empty: its reappearance is a change
+			st.stores[p] = sha256.Sum256(b)
 		}
 		if s.hooksDir == "" {
 			continue
@@ -147,7 +159,13 @@ func affected(old, cur runState, p *plan) (func(*testCase) bool, string) {
 			changedHooks[k] = true
 		}
 	}
-	if len(tests) == 0 && len(changedHooks) == 0 {
+	var stores []string
+	for p, sum := range cur.stores {
+		if prev, ok := old.stores[p]; !ok || prev != sum {
+			stores = append(stores, p)
+		}
+	}
+	if len(tests) == 0 && len(changedHooks) == 0 && len(stores) == 0 {
 		return nil, ""
 	}
 	var names []string
@@ -158,8 +176,14 @@ func affected(old, cur runState, p *plan) (func(*testCase) bool, string) {
 		dir, file, _ := strings.Cut(k, "\x00")
 		names = append(names, shownPath(filepath.Join(dir, file)))
 	}
+	for _, p := range stores {
+		names = append(names, shownPath(p))
+	}
 	slices.Sort(names)
+	names = slices.Compact(names) // a store inside the hooks folder is named twice
+
 	reached := map[*suite]map[string][]string{} // per suite: hook file → files it reaches
+	storeOf := map[*functionCase]string{}
 	for _, s := range p.suites {
 		if s.hooksDir == "" {
 			continue
@@ -168,8 +192,11 @@ func affected(old, cur runState, p *plan) (func(*testCase) bool, string) {
 		reached[s] = map[string][]string{}
 		for _, f := range s.files {
 			for _, c := range f.cases {
-				if hc, ok := c.run.(*hookCase); ok {
-					reached[s][hc.Hook] = modgraph.Reach(src, hc.Hook)
+				switch x := c.run.(type) {
+				case *hookCase:
+					reached[s][x.Hook] = modgraph.Reach(src, x.Hook)
+				case *functionCase:
+					storeOf[x] = x.storePath(s, src)
 				}
 			}
 		}
@@ -179,6 +206,10 @@ func affected(old, cur runState, p *plan) (func(*testCase) bool, string) {
 			return true
 		}
 		s := c.file.suite
+		fc, isFunction := c.run.(*functionCase)
+		if isFunction && storeOf[fc] != "" && slices.Contains(stores, storeOf[fc]) {
+			return true
+		}
 		anyChange := false
 		for k := range changedHooks {
 			dir, file, _ := strings.Cut(k, "\x00")
@@ -189,9 +220,58 @@ func affected(old, cur runState, p *plan) (func(*testCase) bool, string) {
 			if hc, ok := c.run.(*hookCase); ok && (hc.Hook == file || slices.Contains(reached[s][hc.Hook], file)) {
 				return true
 			}
+			if isFunction && fc.Function == file {
+				return true
+			}
 		}
-		_, isHook := c.run.(*hookCase)
-		return anyChange && !isHook
+		if _, isDist := c.run.(*distCase); isDist {
+			return anyChange || slices.ContainsFunc(stores, func(p string) bool { return slices.Contains(s.configStores(), p) })
+		}
+		return false
 	}
 	return keep, strings.Join(names, ", ")
+}
+
+// storesOf are the key value store files the suite's cases read: the config's stores and the
+// kvs files of function cases, as absolute paths.
+func storesOf(s *suite) []string {
+	out := s.configStores()
+	for _, f := range s.files {
+		for _, c := range f.cases {
+			if fc, ok := c.run.(*functionCase); ok && fc.KVS != "" {
+				p, _ := fc.storeFile(s, hooks.Binding{})
+				out = append(out, absPath(p))
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// configStores are the files of the config's key_value_stores, as absolute paths.
+func (s *suite) configStores() []string {
+	if s.byName {
+		return nil
+	}
+	var out []string
+	for _, st := range s.cfg.KeyValueStores {
+		out = append(out, absPath(s.cfg.Resolve(st.File)))
+	}
+	return out
+}
+
+// storePath is the store file a function case reads, as an absolute path; "" for none.
+func (c *functionCase) storePath(s *suite, src jsruntime.Source) string {
+	bind := s.functionBinding(src, c.Function, event.Trigger(c.Trigger))
+	if p, _ := c.storeFile(s, bind); p != "" {
+		return absPath(p)
+	}
+	return ""
+}
+
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }

@@ -1,7 +1,8 @@
 // Package sample makes complete, realistic Lambda@Edge events, as `sam local generate-event
 // cloudfront` does but for every trigger and with every field CloudFront sends (the origin in
-// origin events, the headers CloudFront adds). `hookfront event` prints them, and `hookfront
-// test` completes the short events of its test files with them, so the two never disagree.
+// origin events, the headers CloudFront adds), and CloudFront Functions events with the same
+// example values. `hookfront event` prints them, and `hookfront test` completes the short events
+// of its test files with them, so the two never disagree.
 //
 // Events are plain JSON data (map[string]any, []any, string, float64, bool), so that encoding
 // them gives keys in the order CloudFront's own examples list them (which is alphabetical).
