@@ -101,11 +101,9 @@ func (s *Server) missShared(ctx context.Context, tx *exchange, vr *viewerRequest
 		return s.fromOrigin(ctx, tx, vr, base, key, stale, withPages)
 	}
 	if held {
-		if tx.flight != nil { // given up with the local flight: after the fill, when it streams
-			tx.flight.unlock = func() { s.shared.Unlock(key) }
-		} else {
-			defer s.shared.Unlock(key)
-		}
+		// Given up with the local flight (respond made this request its leader): after the
+		// fill, when the body streams.
+		tx.flight.unlock = func() { s.shared.Unlock(key) }
 		tx.cacheStepIn(key, lookupDecision(stale), "not in the shared tier either: this replica asks the origin for all of them")
 		return s.fromOrigin(ctx, tx, vr, base, key, stale, withPages)
 	}
