@@ -197,7 +197,7 @@ func TestSharedMissOnOneReplicaIsAHitOnAnother(t *testing.T) {
 func TestSharedConcurrentMissesAcrossReplicasAskTheOriginOnce(t *testing.T) {
 	srv := redistest.Start(t)
 	o := newCountingOrigin(t)
-	o.set("v1", 500*time.Millisecond) // long enough for every request to arrive while one is out
+	o.set("v1", time.Second) // long enough for every request to arrive while one is out
 	rs := startReplicas(t, 3, o.URL, srv.URL())
 	var wg sync.WaitGroup
 	errs := make(chan string, 50)
@@ -406,7 +406,7 @@ func TestSharedHitForMissIsClusterWide(t *testing.T) {
 		t.Fatal(resp, err)
 	}
 	if reasons := strings.Join(cacheReasons(t, b, resp), "; "); !strings.Contains(reasons, "another replica (hit-for-miss)") {
-		t.Fatalf("B did not learn that the key is uncacheable: %s", reasons)
+		t.Fatalf("B did not learn that the key is uncacheable: %s\n%s", reasons, b.logs())
 	}
 	if n := o.under("/nostore"); n != 2 {
 		t.Fatalf("origin asked %d times; want 2 (an uncacheable response is never shared)", n)

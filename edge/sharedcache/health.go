@@ -50,20 +50,21 @@ func (h *health) fail(err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.oks = 0
+	msg := "shared cache unreachable: serving from the local tier and the origins until it answers"
 	switch h.state {
 	case "starting":
-		h.s.log.Warn("shared cache unreachable: serving from the local tier and the origins until it answers", "store", h.s.target, "error", err)
 	case "up":
 		h.fails++
 		if errors.Is(err, context.DeadlineExceeded) && h.fails < timeoutsDown {
 			return
 		}
-		h.s.log.Warn("shared cache down: serving from the local tier and the origins until it answers", "store", h.s.target, "error", h.s.describe(err))
+		msg = "shared cache down: serving from the local tier and the origins until it answers"
 	default:
 		return
 	}
 	h.state = "down"
-	h.up.Store(false)
+	h.up.Store(false) // before the line: whoever reads it finds the tier off
+	h.s.log.Warn(msg, "store", h.s.target, "error", h.s.describe(err))
 	select {
 	case h.kick <- struct{}{}:
 	default:
@@ -92,13 +93,14 @@ func (h *health) setUp() {
 	if h.state == "up" {
 		return
 	}
-	if !h.been {
+	been := h.been
+	h.state, h.been, h.fails, h.oks = "up", true, 0, 0
+	h.up.Store(true) // before the line: whoever reads it finds the tier on
+	if !been {
 		h.s.log.Info("shared cache connected", "store", h.s.target, "key_prefix", h.s.opt.KeyPrefix)
 	} else {
 		h.s.log.Info("shared cache up again", "store", h.s.target)
 	}
-	h.state, h.been, h.fails, h.oks = "up", true, 0, 0
-	h.up.Store(true)
 }
 
 // setFull records whether the store refuses writes for want of memory.
