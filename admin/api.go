@@ -113,7 +113,13 @@ func (s *Server) invalidations(w http.ResponseWriter, r *http.Request) {
 		invalidate = func(paths []string) (int, error) { _, err := edge.ParseInvalidation(paths); return 0, err }
 	}
 	n, err := invalidate(body.Paths)
-	if err != nil {
+	var se *edge.SharedError
+	switch {
+	case errors.As(err, &se): // done here; the other replicas get it when the shared cache is back
+		s.opt.Log.Warn("cache invalidated here only", "paths", len(body.Paths), "removed", n, "error", err)
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error(), "removed": n})
+		return
+	case err != nil:
 		WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}

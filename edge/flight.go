@@ -23,6 +23,8 @@ type call struct {
 	streaming chan struct{} // closed when the leader streams the body while keeping a copy
 	once      sync.Once
 	streamed  sync.Once
+	// unlock gives up the shared tier's fill lock with the call, when the leader took one.
+	unlock func()
 }
 
 // collapseStreamWait bounds how long followers wait for a leader that streams its body to its
@@ -56,6 +58,9 @@ func (c *call) release() {
 		delete(c.f.calls, c.key)
 		c.f.mu.Unlock()
 		close(c.done)
+		if c.unlock != nil {
+			c.unlock()
+		}
 	})
 }
 

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -108,14 +109,38 @@ func (c *Cache) Invalidate(iv *Invalidation) int {
 }
 
 // Invalidate removes the cached responses the CloudFront invalidation paths cover and returns
-// how many there were. With the cache off there is nothing to remove.
+// how many copies there were. With the cache off there is nothing to remove. With a shared tier
+// it is emptied of them too (its copies count), and so is every replica's local tier (a
+// *SharedError when the shared tier could not be reached).
 func (s *Server) Invalidate(paths []string) (int, error) {
 	iv, err := ParseInvalidation(paths)
 	if err != nil {
 		return 0, err
 	}
-	if s.cache == nil {
-		return 0, nil
+	n := s.invalidateLocal(iv)
+	if s.shared == nil {
+		return n, nil
 	}
-	return s.cache.Invalidate(iv), nil
+	m, err := s.shared.Invalidate(context.Background(), paths, iv.Matches)
+	if err != nil {
+		return n, &SharedError{Removed: n, Err: err}
+	}
+	return n + m, nil
+}
+
+// InvalidateLocal removes what paths cover from this replica's local tier only: what another
+// replica's invalidation asks of this one (the shared tier is already done).
+func (s *Server) InvalidateLocal(paths []string) (int, error) {
+	iv, err := ParseInvalidation(paths)
+	if err != nil {
+		return 0, err
+	}
+	return s.invalidateLocal(iv), nil
+}
+
+func (s *Server) invalidateLocal(iv *Invalidation) int {
+	if s.cache == nil {
+		return 0
+	}
+	return s.cache.Invalidate(iv)
 }

@@ -91,6 +91,7 @@ type CacheStep struct {
 	Decision string
 	Reason   string
 	TTL      time.Duration // for stored and refresh-hit
+	Tier     string        // TierShared when the shared tier was asked; "" for the local tier alone
 	ForPage  bool
 }
 

@@ -46,6 +46,8 @@ type Options struct {
 	// AccessLog is where the access log's slog lines go; nil means Logger. A logger that does
 	// not write info records writes none (another format is then an Observer).
 	AccessLog *slog.Logger
+	// Shared is the second cache tier replicas share (cache.shared); nil: none.
+	Shared SharedTier
 }
 
 // Server is the edge: an http.Handler.
@@ -61,6 +63,7 @@ type Server struct {
 	maxHeaderBytes  int
 	queue           WriteQueue      // nil: no group queues writes
 	health          *healthRegistry // origin health of the groups that opt in (health.go)
+	shared          SharedTier      // nil without a shared tier, or with the cache off
 }
 
 // NewServer prepares d and returns a Server for it.
@@ -79,6 +82,7 @@ func NewServer(d *Distribution, opt Options) (*Server, error) {
 	}
 	if opt.CacheBytes > 0 {
 		s.cache = NewCache(opt.CacheBytes, opt.MaxObjectBytes)
+		s.shared = opt.Shared
 	}
 	if err := s.Swap(d); err != nil {
 		return nil, err
@@ -286,6 +290,11 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 		return hitResponse(e, xHit)
 	}
 	if vr.method == http.MethodHead {
+		if s.shared != nil {
+			if resp := s.sharedHead(ctx, tx, vr, base, key); resp != nil {
+				return resp
+			}
+		}
 		// A HEAD miss goes to the origin as HEAD; only GET fills the cache.
 		tx.cacheStep(key, lookupDecision(e), "a HEAD miss goes to the origin as HEAD; only GET fills the cache", 0)
 		return s.fromOrigin(ctx, tx, vr, "", "", e, withPages)
@@ -311,6 +320,9 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 	}
 	tx.flight = c
 	defer func() { tx.flight.release() }() // unless handed on to a body still filling
+	if s.shared != nil {
+		return s.missShared(ctx, tx, vr, base, key, e, withPages)
+	}
 	tx.cacheStep(key, lookupDecision(e), "", 0)
 	return s.fromOrigin(ctx, tx, vr, base, key, e, withPages)
 }
@@ -486,11 +498,19 @@ func (s *Server) store(plan storePlan, status int, body []byte, now time.Time) {
 	if plan.key == "" {
 		return
 	}
-	s.cache.Put(plan.key, &Entry{Status: status, Header: plan.header, Body: body, Stored: now, Expires: now.Add(plan.ttl)})
+	e := &Entry{Status: status, Header: plan.header, Body: body, Stored: now, Expires: now.Add(plan.ttl)}
+	s.cache.Put(plan.key, e)
 	if plan.base != "" {
-		if e, ok := s.cache.Get(plan.base); !ok || !e.varyAE {
-			s.cache.Put(plan.base, &Entry{varyAE: true, Stored: now})
-		}
+		s.markVaries(plan.base, now)
+	}
+	s.share(plan, e, now)
+}
+
+// markVaries puts the marker that sends lookups of a URL that varies on Accept-Encoding on to
+// its variants.
+func (s *Server) markVaries(base string, now time.Time) {
+	if e, ok := s.cache.Get(base); !ok || !e.varyAE {
+		s.cache.Put(base, &Entry{varyAE: true, Stored: now})
 	}
 }
 
@@ -501,6 +521,7 @@ const passTTL = 10 * time.Second
 func (s *Server) markPass(key string, now time.Time) {
 	if key != "" {
 		s.cache.MarkPass(key, now.Add(passTTL))
+		s.sharePass(key, now.Add(passTTL))
 	}
 }
 
@@ -518,6 +539,7 @@ func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, n
 	ne := &Entry{Status: e.Status, Header: h, Body: e.Body, Stored: now, Expires: now.Add(tx.b.TTL.ttlFor(e.Status, h, s.errorTTL(tx, e.Status), now))}
 	if ne.Expires.After(now) {
 		s.cache.Put(key, ne)
+		s.share(storePlan{key: key, ttl: ne.Expires.Sub(now)}, ne, now)
 	}
 	tx.cacheStep(key, CacheRefreshHit, "the origin answered 304 Not Modified", ne.Expires.Sub(now))
 	resp := hitResponse(ne, xRefresh)

@@ -144,7 +144,7 @@ function renderStep(s) {
     case 'hook':
     case 'function': return renderHook(s);
     case 'cache': return el('div', { class: 'step cache' }, at(s),
-      el('div', { class: 'head' }, 'cache ', el('b', { text: s.decision }), s.ttl_s ? ' · TTL ' + s.ttl_s + ' s' : '', s.for_page ? ' (error-page fetch)' : ''),
+      el('div', { class: 'head' }, 'cache ', el('b', { text: s.decision }), s.tier ? ' · ' + s.tier + ' tier' : '', s.ttl_s ? ' · TTL ' + s.ttl_s + ' s' : '', s.for_page ? ' (error-page fetch)' : ''),
       s.reason ? el('div', { class: 'why', text: s.reason }) : null,
       s.key ? el('div', { class: 'why', text: 'key ' + s.key }) : null);
     case 'attempt': return el('div', { class: 'step attempt' + (s.error || s.status >= 500 ? ' failed' : '') }, at(s),

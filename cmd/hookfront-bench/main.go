@@ -13,7 +13,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -39,8 +38,20 @@ func main() {
 		blProfile   = flag.String("baseline-cpuprofile", "", "have the bare ReverseProxy write a CPU profile to this file")
 		only        = flag.String("only", "", "measure only the targets whose name contains this (the baseline always runs)")
 		fill        = flag.Int("fill", 400_000, "requests of 1 KiB objects under unique URLs that fill a default-size cache before its RSS is read (0: skip)")
+		cluster     = flag.Bool("cluster", false, "measure replicas with and without a shared tier on a redis-server instead (make bench-cluster)")
+		requests    = flag.Int("requests", 10_000, "with -cluster: viewer requests per scenario")
+		keys        = flag.Int("keys", 10_000, "with -cluster: distinct objects")
+		zipfS       = flag.Float64("zipf", 1.1, "with -cluster: Zipf exponent of the objects' popularity (> 1)")
 	)
 	flag.Parse()
+	if *cluster {
+		copt := clusterOptions{hookfront: *hookfront, requests: *requests, keys: *keys, zipf: *zipfS, conc: *concurrency, rounds: *rounds, round: *roundTime}
+		if err := runCluster(copt); err != nil {
+			fmt.Fprintln(os.Stderr, "hookfront-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	opt := options{hookfront: *hookfront, rounds: *rounds, round: *roundTime, conc: *concurrency, cpuprofile: *cpuprofile, blProfile: *blProfile, only: *only, fill: *fill}
 	if err := run(opt); err != nil {
 		fmt.Fprintln(os.Stderr, "hookfront-bench:", err)
@@ -135,11 +146,8 @@ func run(opt options) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	if hookfrontBin == "" {
-		hookfrontBin = filepath.Join(work, "hookfront")
-		if out, err := exec.Command("go", "build", "-o", hookfrontBin, "./cmd/hookfront").CombinedOutput(); err != nil {
-			return fmt.Errorf("building hookfront: %v\n%s", err, out)
-		}
+	if hookfrontBin, err = buildHookfront(hookfrontBin, work); err != nil {
+		return err
 	}
 	self, err := os.Executable()
 	if err != nil {

@@ -25,6 +25,7 @@ type live struct {
 	ctx    context.Context
 	log    *slog.Logger
 	srv    *edge.Server
+	shared *sharedTier  // nil without cache.shared
 	listen string       // fixed for the process
 	gens   atomic.Int64 // numbers hook generations across the registries config reloads make
 	hints  *nameHints   // --hooks mode: warns of files named nearly like a trigger
@@ -66,12 +67,18 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, opt ed
 		return nil, err
 	}
 	d.Hooks = hookSource(reg)
-	opt.Logger, opt.CacheBytes, opt.MaxObjectBytes = log, cacheBytes(cfg), int64(cfg.Cache.MaxObject)
-	opt.ReadBodyTimeout, opt.MaxHeaderBytes = cfg.Server.ReadBodyTimeout.Duration, int(cfg.Server.MaxHeaderBytes)
-	l.srv, err = edge.NewServer(d, opt)
-	if err != nil {
+	if l.shared, err = openShared(cfg, log); err != nil {
 		return nil, err
 	}
+	opt.Logger, opt.CacheBytes, opt.MaxObjectBytes = log, cacheBytes(cfg), int64(cfg.Cache.MaxObject)
+	opt.ReadBodyTimeout, opt.MaxHeaderBytes = cfg.Server.ReadBodyTimeout.Duration, int(cfg.Server.MaxHeaderBytes)
+	opt.Shared = l.shared.tier()
+	l.srv, err = edge.NewServer(d, opt)
+	if err != nil {
+		l.shared.close()
+		return nil, err
+	}
+	l.shared.serving(l.srv)
 	l.reg = reg
 	l.watchHooks()
 	if cfg.Path != config.FlagsPath {
@@ -203,6 +210,9 @@ func (l *live) ReloadConfig(why string) {
 	keepTLS(old, cfg, l.log)
 	if cfg.Cache.MaxSize != old.Cache.MaxSize || cfg.Cache.MaxObject != old.Cache.MaxObject {
 		l.log.Warn("cache sizes cannot change while running; restart to use them")
+	}
+	if cfg.Cache.Shared != old.Cache.Shared {
+		l.log.Warn("cache.shared cannot change while running; restart to use it")
 	}
 	if queuesChanged(cfg, old) {
 		l.log.Warn("write_failover.queue cannot change while running; restart to use it (the queues open now keep delivering)")

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookfront/hookfront/edge/sharedcache/redistest"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -111,9 +112,11 @@ func TestMetricsEndToEnd(t *testing.T) {
 	}))
 	defer secondary.Close()
 	dir := t.TempDir()
+	store := redistest.Start(t) // for the shared cache tier's metrics
 	writeFile(t, dir, "hooks/vr.js", "exports.handler = async (e) => { const r = e.Records[0].cf.request; if (r.uri === '/api/boom') throw new Error('boom'); return r; };\n")
 	config := func(file, pattern string) string {
 		return fmt.Sprintf(`hooks_dir: hooks
+cache: {shared: {url: %q, timeout: 500ms}}
 origins:
   - {id: p, url: %q, connection_attempts: 1}
   - {id: s, url: %q}
@@ -126,11 +129,12 @@ origin_groups:
 behaviors:
   - {path_pattern: %q, target: g, hooks: {viewer-request: %s}, allowed_methods: [GET, HEAD, OPTIONS, PUT, PATCH, POST, DELETE]}
   - {path_pattern: "*", target: s}
-`, primary.URL, secondary.URL, pattern, file)
+`, store.URL(), primary.URL, secondary.URL, pattern, file)
 	}
 	cfg := writeFile(t, dir, "hookfront.yaml", config("vr.js", "/api/*"))
 	p, admin := startWithAdmin(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
 	base := "http://" + p.addr
+	p.waitLog(t, "shared cache connected")
 
 	// Known traffic: a miss that fails over, its hit, a miss on the other behavior, a hook that throws.
 	for _, r := range []struct {
@@ -167,6 +171,8 @@ behaviors:
 		{0, "hookfront_queue_oldest_seconds", []string{"group=g"}},
 		{0, "hookfront_queue_delivered_total", []string{"group=g", "outcome=delivered"}},
 		{0, "hookfront_reloads_total", []string{"kind=hooks", "result=ok"}},
+		{1, "hookfront_shared_cache_up", nil},
+		{0, "hookfront_shared_cache_errors_total", nil},
 		{1, "hookfront_build_info", []string{"goversion=" + runtime.Version(), "version=dev"}},
 	} {
 		if got := value(fams, c.name, c.labels...); got != c.want {

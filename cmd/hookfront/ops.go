@@ -13,6 +13,7 @@ import (
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/edge/accesslog"
 	"github.com/hookfront/hookfront/edge/metrics"
+	"github.com/hookfront/hookfront/edge/sharedcache"
 	"github.com/hookfront/hookfront/edge/writequeue"
 	"github.com/hookfront/hookfront/hooks"
 )
@@ -34,7 +35,9 @@ type ops struct {
 	accessCfg  *config.AccessLog // as started: it cannot change while running
 
 	srv atomic.Pointer[edge.Server]
-	reg atomic.Pointer[hooks.Registry] // the hooks registry serving (nil without hooks)
+	// shared is the shared cache tier, once the edge is attached (nil without cache.shared).
+	shared atomic.Pointer[sharedcache.Store]
+	reg    atomic.Pointer[hooks.Registry] // the hooks registry serving (nil without hooks)
 }
 
 // Readiness states.
@@ -59,6 +62,9 @@ func newOps(cfg *config.Config, log *slog.Logger, adminOn bool, wq *writequeue.M
 				}
 				return edge.Stats{}
 			}
+		}
+		if cfg.Cache.Shared.On() && cacheBytes(cfg) >= 0 {
+			mo.Shared = o.sharedState
 		}
 		o.metrics = metrics.New(mo)
 	}
@@ -146,10 +152,22 @@ func (o *ops) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-
 // attach connects ops to the running edge: metrics read it and follow its reloads.
+// sharedState is the shared tier's state for the metrics: down until the edge is attached.
+func (o *ops) sharedState() metrics.SharedState {
+	st := metrics.SharedState{}
+	if s := o.shared.Load(); s != nil {
+		stats := s.Stats()
+		st.Up, st.Errors = stats.Up, stats.Errors
+	}
+	return st
+}
+
 func (o *ops) attach(lv *live) {
 	o.srv.Store(lv.srv)
+	if lv.shared != nil {
+		o.shared.Store(lv.shared.store)
+	}
 	if reg := lv.registry(); reg != nil {
 		o.reg.Store(reg)
 	}

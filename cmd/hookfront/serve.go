@@ -135,6 +135,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	adm.attach(lv, cfg)
 	op.attach(lv)
 	defer func() { lv.srv.Distribution().Close(); lv.srv.Close() }()
+	defer lv.shared.close()
 	if c := lv.srv.Cache(); c != nil {
 		go tuneGC(ctx, func() int64 { return c.Stats().Bytes })
 	}

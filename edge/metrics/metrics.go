@@ -32,6 +32,14 @@ type Options struct {
 	Generation func() int64
 	// Queues returns the write queues' state (write_failover.queue); nil without queues.
 	Queues func() []QueueState
+	// Shared returns the shared cache tier's state (cache.shared); nil without one.
+	Shared func() SharedState
+}
+
+// SharedState is the shared cache tier as the metrics show it.
+type SharedState struct {
+	Up     bool   // the tier is in use: the store answers
+	Errors uint64 // commands to the store that failed, since start
 }
 
 // QueueState is one group's write queue as the metrics show it.

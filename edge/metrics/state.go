@@ -23,11 +23,15 @@ var (
 	queueAgeDesc   = prometheus.NewDesc("hookfront_queue_oldest_seconds", "Age of the oldest write waiting in the group's write queue (0 when none).", []string{"group"}, nil)
 	queueEndedDesc = prometheus.NewDesc("hookfront_queue_delivered_total",
 		"Queued writes that ended in this process, by outcome: delivered, rejected (an origin's final answer of 400 or more) or expired.", []string{"group", "outcome"}, nil)
+	sharedUpDesc = prometheus.NewDesc("hookfront_shared_cache_up",
+		"1 while the shared cache tier (cache.shared) is in use, 0 while its store is down, slow or not reached yet.", nil, nil)
+	sharedErrDesc = prometheus.NewDesc("hookfront_shared_cache_errors_total",
+		"Commands to the shared cache's store that failed: connection, timeout, out of memory.", nil, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{cacheBytesDesc, cacheMaxDesc, cacheEntDesc, cacheEvDesc, healthyDesc, ejectionsDesc, generationDesc,
-		queueDepthDesc, queueAgeDesc, queueEndedDesc} {
+		queueDepthDesc, queueAgeDesc, queueEndedDesc, sharedUpDesc, sharedErrDesc} {
 		ch <- d
 	}
 }
@@ -60,6 +64,15 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 				ch <- prometheus.MustNewConstMetric(queueEndedDesc, prometheus.CounterValue, float64(n), q.Group, outcome)
 			}
 		}
+	}
+	if c.opt.Shared != nil {
+		st := c.opt.Shared()
+		up := 0.0
+		if st.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(sharedUpDesc, prometheus.GaugeValue, up)
+		ch <- prometheus.MustNewConstMetric(sharedErrDesc, prometheus.CounterValue, float64(st.Errors))
 	}
 	gen := int64(0)
 	if c.opt.Generation != nil {

@@ -95,6 +95,7 @@ type CacheJSON struct {
 	Decision   string  `json:"decision"`
 	Reason     string  `json:"reason,omitempty"`
 	TTLSeconds float64 `json:"ttl_s,omitempty"`
+	Tier       string  `json:"tier,omitempty"` // "shared" when the shared tier was asked
 	ForPage    bool    `json:"for_page,omitempty"`
 }
 
@@ -157,7 +158,7 @@ func (t *Trace) JSON() TraceJSON {
 	}
 	for _, c := range t.CacheSteps {
 		steps = append(steps, step{c.Start, CacheJSON{Kind: "cache", AtMS: ms(c.Start.Sub(start)), Key: readableKey(c.Key),
-			Decision: c.Decision, Reason: c.Reason, TTLSeconds: c.TTL.Seconds(), ForPage: c.ForPage}})
+			Decision: c.Decision, Reason: c.Reason, TTLSeconds: c.TTL.Seconds(), Tier: c.Tier, ForPage: c.ForPage}})
 	}
 	for _, a := range t.Summary.Attempts {
 		steps = append(steps, step{a.Start, t.attempt(a, "attempt")})

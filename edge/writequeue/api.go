@@ -71,4 +71,3 @@ func reply(w http.ResponseWriter, id string, rec *Record, err error) {
 		admin.WriteJSON(w, http.StatusOK, rec)
 	}
 }
-

@@ -166,10 +166,11 @@ func (h *HookBinding) UnmarshalYAML(n *yaml.Node) error {
 
 // Cache is the cache section.
 type Cache struct {
-	MaxSize   ByteSize `yaml:"max_size"`
-	MaxObject ByteSize `yaml:"max_object"`
-	Key       CacheKey `yaml:"key"`
-	Enabled   Switch   `yaml:"enabled"` // default true
+	MaxSize   ByteSize    `yaml:"max_size"`
+	MaxObject ByteSize    `yaml:"max_object"`
+	Key       CacheKey    `yaml:"key"`
+	Enabled   Switch      `yaml:"enabled"` // default true
+	Shared    SharedCache `yaml:"shared"`
 }
 
 // CacheKey says what goes into the cache key besides host and path.

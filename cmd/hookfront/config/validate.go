@@ -60,6 +60,7 @@ func (c *Config) validate(ck *checker) {
 	c.validateWriteFailoverMethods(ck)
 	c.validateCache(ck)
 	c.validateAdmin(ck)
+	c.validateShared(ck)
 	c.validateTLS(ck)
 	c.validateSharedHealth(ck)
 	c.validateAccessLog(ck)
