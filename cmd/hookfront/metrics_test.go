@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookfront/hookfront/edge/sharedcache/redistest"
+	"github.com/hookfront/hookfront/edge/redistest"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"

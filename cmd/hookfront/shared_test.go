@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookfront/hookfront/edge/sharedcache/redistest"
+	"github.com/hookfront/hookfront/edge/redistest"
 )
 
 // countingOrigin is a loopback origin that counts its requests; body says what it answers.

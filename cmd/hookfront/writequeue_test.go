@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookfront/hookfront/edge/redistest"
 	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
 )
 
@@ -205,11 +206,11 @@ var consumerName = regexp.MustCompile(`this replica delivers now.* consumer=(\S+
 // Two replicas on one Redis: the one delivering dies mid-delivery (kill -9); the other takes
 // its lease, claims the write and delivers it, answered once.
 func TestRedisReplicaKilledMidDeliveryIsTakenOverByTheOther(t *testing.T) {
-	rs := queuetest.StartRedis(t)
+	rs := redistest.Start(t, queuetest.DurableRedis...)
 	a, b := &queueOrigin{down: queuetest.NewRefusing(t)}, &queueOrigin{down: queuetest.NewRefusing(t)}
 	dir := t.TempDir()
 	writeFile(t, dir, "hooks/tag.js", fmt.Sprintf(tagHook, "r"))
-	cfg := writeFile(t, dir, "hookfront.yaml", fmt.Sprintf(queueConfig, a.down.Addr, b.down.Addr, rs.URL))
+	cfg := writeFile(t, dir, "hookfront.yaml", fmt.Sprintf(queueConfig, a.down.Addr, b.down.Addr, rs.URL()))
 	p1, adm1 := startWithAdmin(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
 	p2, adm2 := startWithAdmin(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
 

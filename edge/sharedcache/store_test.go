@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hookfront/hookfront/edge"
-	"github.com/hookfront/hookfront/edge/sharedcache/redistest"
+	"github.com/hookfront/hookfront/edge/redistest"
 )
 
 // logBuffer collects a store's log lines.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/edge/writequeue"
+	"github.com/hookfront/hookfront/edge/redistest"
 	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
 )
 
@@ -36,4 +37,4 @@ func benchmarkEnqueue(b *testing.B, store string) {
 
 func BenchmarkEnqueueDisk(b *testing.B) { benchmarkEnqueue(b, "disk") }
 
-func BenchmarkEnqueueRedis(b *testing.B) { benchmarkEnqueue(b, queuetest.StartRedis(b).URL) }
+func BenchmarkEnqueueRedis(b *testing.B) { benchmarkEnqueue(b, redistest.Start(b, queuetest.DurableRedis...).URL()) }

@@ -4,13 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookfront/hookfront/edge/redistest"
 	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
 )
 
 func TestRedisReplicasShareOneQueueAndDeliverEachWriteOnce(t *testing.T) {
-	rs := queuetest.StartRedis(t)
+	rs := redistest.Start(t, queuetest.DurableRedis...)
 	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
-	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL+", max_bytes: 2000, order_by: X-Account,", 1)
+	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL()+", max_bytes: 2000, order_by: X-Account,", 1)
 	e1 := startEdge(t, cfg, a, b)
 	e2 := startEdge(t, cfg, a, b)
 	var ids []string

@@ -1,6 +1,7 @@
-// Package redistest runs a real redis-server for tests: on a free loopback port, in a temporary
-// folder, persisting nothing, stopped when the test ends. Without the binary the test fails with
-// the command that installs it: the shared tier is only ever tested against the real thing.
+// Package redistest runs a real redis-server for tests (the shared cache tier, the write queue's
+// Redis store): on a free loopback port, in a temporary folder, persisting nothing unless asked,
+// stopped when the test ends. Without the binary the test fails with the command that installs
+// it: what runs on Redis is only ever tested against the real thing.
 package redistest
 
 import (
@@ -39,7 +40,7 @@ type Server struct {
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatalf("redis-server is needed for the shared cache tests; install it: %s", Install)
+		t.Fatalf("redis-server is needed for this test; install it: %s", Install)
 	}
 	s := &Server{t: t, dir: t.TempDir(), args: args}
 	for try := 0; ; try++ {
