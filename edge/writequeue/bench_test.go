@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/hookfront/hookfront/edge"
-	"github.com/hookfront/hookfront/edge/writequeue"
 	"github.com/hookfront/hookfront/edge/redistest"
+	"github.com/hookfront/hookfront/edge/writequeue"
 	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
 )
 
@@ -37,4 +37,6 @@ func benchmarkEnqueue(b *testing.B, store string) {
 
 func BenchmarkEnqueueDisk(b *testing.B) { benchmarkEnqueue(b, "disk") }
 
-func BenchmarkEnqueueRedis(b *testing.B) { benchmarkEnqueue(b, redistest.Start(b, queuetest.DurableRedis...).URL()) }
+func BenchmarkEnqueueRedis(b *testing.B) {
+	benchmarkEnqueue(b, redistest.Start(b, queuetest.DurableRedis...).URL())
+}
