@@ -213,26 +213,27 @@ behaviors:
 	}
 }
 
-// checkMetricsTable checks the README's metrics table against what /metrics exposes: every
-// hookfront_ metric is in the table, and every metric of the table is exposed, with its labels.
+// checkMetricsTable checks the metrics table of docs/production.md against what /metrics
+// exposes: every hookfront_ metric is in the table, and every metric of the table is exposed,
+// with its labels.
 func checkMetricsTable(t *testing.T, fams map[string]*dto.MetricFamily) {
 	t.Helper()
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	page, err := os.ReadFile(filepath.Join("..", "..", "docs", "production.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	row := regexp.MustCompile("(?m)^\\| `(hookfront_[a-z_]+)(?:\\{([a-z_, ]+)\\})?` \\| (counter|gauge|histogram) \\|")
 	inTable := map[string]bool{}
-	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+	for _, m := range row.FindAllStringSubmatch(string(page), -1) {
 		name, labels, kind := m[1], m[2], m[3]
 		inTable[name] = true
 		f := fams[name]
 		if f == nil {
-			t.Errorf("README lists %s, /metrics has no such metric", name)
+			t.Errorf("docs/production.md lists %s, /metrics has no such metric", name)
 			continue
 		}
 		if got := strings.ToLower(f.GetType().String()); got != kind {
-			t.Errorf("README says %s is a %s, /metrics says %s", name, kind, got)
+			t.Errorf("docs/production.md says %s is a %s, /metrics says %s", name, kind, got)
 		}
 		var want []string
 		for _, l := range strings.Split(labels, ",") {
@@ -248,17 +249,17 @@ func checkMetricsTable(t *testing.T, fams map[string]*dto.MetricFamily) {
 			}
 			sort.Strings(got)
 			if strings.Join(got, ",") != strings.Join(want, ",") {
-				t.Errorf("README gives %s the labels %v, /metrics %v", name, want, got)
+				t.Errorf("docs/production.md gives %s the labels %v, /metrics %v", name, want, got)
 				break
 			}
 		}
 	}
 	if len(inTable) == 0 {
-		t.Fatal("no metrics table in the README")
+		t.Fatal("no metrics table in docs/production.md")
 	}
 	for name := range fams {
 		if strings.HasPrefix(name, "hookfront_") && !inTable[name] {
-			t.Errorf("/metrics exposes %s, the README's metrics table does not list it", name)
+			t.Errorf("/metrics exposes %s, the metrics table of docs/production.md does not list it", name)
 		}
 	}
 }

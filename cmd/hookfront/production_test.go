@@ -19,7 +19,7 @@ import (
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 )
 
-// The files of examples/production are what the README's "Running in production" shows, and
+// The files of examples/production are what docs/production.md shows, and
 // these tests keep them true: each deployment's command line is parsed and run by the real
 // binary, its paths mapped into a temporary folder, its origins onto a loopback port where
 // nothing listens, and its addresses onto free loopback ports.
@@ -404,15 +404,15 @@ func TestProductionKubernetes(t *testing.T) {
 	}
 }
 
-// The README shows the files of examples/production as they are.
-func TestProductionFilesInREADME(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// docs/production.md shows the files of examples/production as they are.
+func TestProductionFilesInDocs(t *testing.T) {
+	page, err := os.ReadFile("../../docs/production.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"hookfront.service", "logrotate", "Dockerfile", "kubernetes.yaml", "prometheus.yml"} {
-		if !strings.Contains(string(readme), "\n"+readProduction(t, name)+"```\n") {
-			t.Errorf("the README does not show examples/production/%s as it is", name)
+		if !strings.Contains(string(page), "\n"+readProduction(t, name)+"```\n") {
+			t.Errorf("docs/production.md does not show examples/production/%s as it is", name)
 		}
 	}
 }

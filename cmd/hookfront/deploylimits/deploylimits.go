@@ -2,7 +2,7 @@
 // Lambda@Edge's package size and timeout limits, and the features hookfront has beyond
 // CloudFront (IP-address and odd-port origins, origin groups of more than two, write failover,
 // error pages per group role). hookfront runs all of these; `validate` reports them so that a
-// deploy does not fail later. The README's table names each rule's source.
+// deploy does not fail later. The table in docs/testing.md names each rule's source.
 package deploylimits
 
 import (
