@@ -155,3 +155,57 @@ func BenchmarkOriginResponseNoop(b *testing.B) {
 	req, resp := benchOriginEvent()
 	benchResponse(b, event.OriginResponse, `exports.handler = async (event) => event.Records[0].cf.response;`, req, resp)
 }
+
+// Hooks that read a header and set another, as the bench's load targets do: async and callback.
+const (
+	headerRequestAsync = `exports.handler = async (event) => {
+  const request = event.Records[0].cf.request;
+  const ua = request.headers['user-agent'];
+  request.headers['x-client'] = [{ key: 'X-Client', value: ua ? ua[0].value.slice(0, 16) : 'unknown' }];
+  return request;
+};`
+	headerRequestCallback = `exports.handler = (event, context, callback) => {
+  const request = event.Records[0].cf.request;
+  const ua = request.headers['user-agent'];
+  request.headers['x-client'] = [{ key: 'X-Client', value: ua ? ua[0].value.slice(0, 16) : 'unknown' }];
+  callback(null, request);
+};`
+	headerResponseAsync = `exports.handler = async (event) => {
+  const response = event.Records[0].cf.response;
+  const type = response.headers['content-type'];
+  response.headers['x-content-kind'] = [{ key: 'X-Content-Kind', value: type && type[0].value.startsWith('text/') ? 'text' : 'other' }];
+  return response;
+};`
+	headerResponseCallback = `exports.handler = (event, context, callback) => {
+  const response = event.Records[0].cf.response;
+  const type = response.headers['content-type'];
+  response.headers['x-content-kind'] = [{ key: 'X-Content-Kind', value: type && type[0].value.startsWith('text/') ? 'text' : 'other' }];
+  callback(null, response);
+};`
+)
+
+func BenchmarkOriginRequestHeader(b *testing.B) {
+	req, _ := benchOriginEvent()
+	benchRequest(b, event.OriginRequest, headerRequestAsync, req)
+}
+
+func BenchmarkOriginRequestHeaderCallback(b *testing.B) {
+	req, _ := benchOriginEvent()
+	benchRequest(b, event.OriginRequest, headerRequestCallback, req)
+}
+
+func BenchmarkOriginResponseHeader(b *testing.B) {
+	req, resp := benchOriginEvent()
+	benchResponse(b, event.OriginResponse, headerResponseAsync, req, resp)
+}
+
+func BenchmarkOriginResponseHeaderCallback(b *testing.B) {
+	req, resp := benchOriginEvent()
+	benchResponse(b, event.OriginResponse, headerResponseCallback, req, resp)
+}
+
+func BenchmarkViewerResponseHeader(b *testing.B) {
+	req, resp := benchOriginEvent()
+	req.Origin = nil
+	benchResponse(b, event.ViewerResponse, headerResponseAsync, req, resp)
+}
