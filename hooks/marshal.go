@@ -180,12 +180,33 @@ func (l *headersLazy) Get(k string) any {
 	if !l.Has(k) {
 		return nil
 	}
-	list := l.h[k]
-	arr := make([]any, len(list))
-	for i, hv := range list {
-		arr[i] = jsruntime.NewObject(2).Set("key", hv.Key).Set("value", hv.Value)
+	return &headerListLazy{l.h[k]}
+}
+
+// headerListLazy is one header's [{key, value}, ...]; like the map, it becomes JavaScript only
+// where the hook reads it, and a list the hook only read needs no reading back.
+type headerListLazy struct{ list []event.HeaderValue }
+
+func (l *headerListLazy) Len() int { return len(l.list) }
+
+// Index points into the event's own value (read only): no copy, no allocation.
+func (l *headerListLazy) Index(i int) any { return (*headerValueLazy)(&l.list[i]) }
+
+// headerValueLazy is one {key, value} entry.
+type headerValueLazy event.HeaderValue
+
+var headerValueKeys = []string{"key", "value"}
+
+func (h *headerValueLazy) Keys() []string    { return headerValueKeys }
+func (h *headerValueLazy) Has(k string) bool { return k == "key" || k == "value" }
+func (h *headerValueLazy) Get(k string) any {
+	switch k {
+	case "key":
+		return h.Key
+	case "value":
+		return h.Value
 	}
-	return arr
+	return nil
 }
 
 func originData(og *event.Origin) *jsruntime.Object {

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -84,7 +85,7 @@ func headersResult(v any, in event.Headers, where string) (event.Headers, error)
 			parsed := make(map[string][]event.HeaderValue, len(x.Touched))
 			same := len(x.Deleted) == 0
 			for name, list := range x.Touched {
-				one, err := parseHeaders(map[string]any{name: list}, where)
+				one, err := parseHeaders(map[string]any{name: materialize(list)}, where)
 				if err != nil {
 					return nil, err
 				}
@@ -97,7 +98,8 @@ func headersResult(v any, in event.Headers, where string) (event.Headers, error)
 			if same {
 				return in, nil
 			}
-			out := in.Clone()
+			// A shallow copy: header lists are replaced, never changed in place.
+			out := maps.Clone(in)
 			for name := range x.Deleted {
 				delete(out, strings.ToLower(name))
 			}

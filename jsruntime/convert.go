@@ -48,6 +48,8 @@ func ToJS(rt *goja.Runtime, v any) goja.Value {
 		return rt.ToValue(x)
 	case Lazy:
 		return rt.NewDynamicObject(&lazyObject{rt: rt, src: x})
+	case LazyList:
+		return rt.NewDynamicArray(&lazyList{rt: rt, src: x})
 	case *Object:
 		o := rt.NewObject()
 		for _, k := range x.Keys {
@@ -84,7 +86,7 @@ func ToJS(rt *goja.Runtime, v any) goja.Value {
 // FromJS reads a result as JSON.stringify would see it: objects become map[string]any, arrays
 // []any, numbers float64 (int64 when whole), and functions and undefined members are left out.
 // toJSON methods (Date, Buffer) are honoured. undefined and null become nil. A Lazy object that
-// was passed in comes back as an *Overlay.
+// was passed in comes back as an *Overlay, a LazyList as a *ListOverlay.
 func FromJS(rt *goja.Runtime, v goja.Value) any {
 	return fromJS(rt, v, 0)
 }
@@ -92,8 +94,9 @@ func FromJS(rt *goja.Runtime, v goja.Value) any {
 const maxDepth = 64
 
 var (
-	lazyType    = reflect.TypeOf((*lazyObject)(nil))
-	promiseType = reflect.TypeOf((*goja.Promise)(nil))
+	lazyType     = reflect.TypeOf((*lazyObject)(nil))
+	lazyListType = reflect.TypeOf((*lazyList)(nil))
+	promiseType  = reflect.TypeOf((*goja.Promise)(nil))
 )
 
 func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
@@ -120,8 +123,11 @@ func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
 	if _, isFn := goja.AssertFunction(o); isFn {
 		return nil
 	}
-	if o.ExportType() == lazyType { // Export of a plain object would build a whole map
+	switch o.ExportType() { // Export of a plain object would build a whole map
+	case lazyType:
 		return o.Export().(*lazyObject).overlay(rt, depth)
+	case lazyListType:
+		return o.Export().(*lazyList).overlay(rt, depth)
 	}
 	if tj, ok := goja.AssertFunction(o.Get("toJSON")); ok {
 		r, err := tj(o)

@@ -34,8 +34,26 @@ func (o *Overlay) Get(key string) (any, bool) {
 	return o.Base.Get(key), true
 }
 
-// Unchanged reports whether the hook neither read nor wrote any member.
+// Unchanged reports whether the hook neither read nor wrote any member (a lazy member it only
+// read, all the way down, does not count: it cannot have changed).
 func (o *Overlay) Unchanged() bool { return len(o.Touched) == 0 && len(o.Deleted) == 0 }
+
+// LazyList is plain data for an array whose items become JavaScript values only when a hook
+// reads them (Lambda@Edge's header lists: most hooks read one item of one list, or none).
+type LazyList interface {
+	Len() int
+	Index(i int) any // plain data; may itself be Lazy
+}
+
+// ListOverlay is what comes back for a LazyList: its Base, and, when the hook changed the list or
+// anything in it, Items: every item as the hook left it (those it did not read are Base's).
+type ListOverlay struct {
+	Base  LazyList
+	Items []any
+}
+
+// Unchanged reports whether the hook left the list and everything in it as it was.
+func (o *ListOverlay) Unchanged() bool { return o.Items == nil }
 
 // lazyObject is the goja side of a Lazy value. Hooks touch few members of each object, so the
 // materialized ones sit in a small slice rather than a map.
@@ -51,6 +69,7 @@ type lazyObject struct {
 type member struct {
 	key string
 	val goja.Value
+	set bool // written by the hook, not only read
 }
 
 func (l *lazyObject) find(key string) int {
@@ -70,28 +89,28 @@ func (l *lazyObject) Get(key string) goja.Value {
 		return nil
 	}
 	v := ToJS(l.rt, l.src.Get(key))
-	l.add(key, v)
+	l.add(key, v, false)
 	return v
 }
 
 func (l *lazyObject) Set(key string, val goja.Value) bool {
 	if i := l.find(key); i >= 0 {
-		l.vals[i].val = val
+		l.vals[i].val, l.vals[i].set = val, true
 		return true
 	}
 	if l.deleted[key] || !l.src.Has(key) {
 		l.added = append(l.added, key)
 	}
 	delete(l.deleted, key)
-	l.add(key, val)
+	l.add(key, val, true)
 	return true
 }
 
-func (l *lazyObject) add(key string, v goja.Value) {
+func (l *lazyObject) add(key string, v goja.Value, set bool) {
 	if l.vals == nil {
 		l.vals = l.inline[:0]
 	}
-	l.vals = append(l.vals, member{key, v})
+	l.vals = append(l.vals, member{key, v, set})
 }
 
 func (l *lazyObject) Has(key string) bool {
@@ -128,12 +147,53 @@ func (l *lazyObject) Keys() []string {
 	return keys
 }
 
-// overlay converts what the hook did to a lazy object back into plain data.
+// unchanged reports whether the hook only read this object: it set and deleted nothing, and
+// what it read cannot have been changed in place (primitives, and lazy values only read).
+func (l *lazyObject) unchanged() bool {
+	if len(l.deleted) > 0 {
+		return false
+	}
+	for _, m := range l.vals {
+		if m.set || !unchangedValue(m.val) {
+			return false
+		}
+	}
+	return true
+}
+
+// unchangedValue reports whether a value read from lazy data is still what was read: a
+// primitive always is; a native object may have been changed in place, so it never counts as
+// unchanged; a lazy object or list knows.
+func unchangedValue(v goja.Value) bool {
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return true
+	}
+	switch o.ExportType() {
+	case lazyType:
+		return o.Export().(*lazyObject).unchanged()
+	case lazyListType:
+		return o.Export().(*lazyList).unchanged()
+	}
+	return false
+}
+
+// overlay converts what the hook did to a lazy object back into plain data. Lazy members it only
+// read are left out: they are as they were.
 func (l *lazyObject) overlay(rt *goja.Runtime, depth int) *Overlay {
 	o := &Overlay{Base: l.src, Deleted: l.deleted}
-	if len(l.vals) > 0 {
-		o.Touched = make(map[string]any, len(l.vals))
+	n := 0
+	for _, m := range l.vals {
+		if m.set || !isLazy(m.val) || !unchangedValue(m.val) {
+			n++
+		}
+	}
+	if n > 0 {
+		o.Touched = make(map[string]any, n)
 		for _, m := range l.vals {
+			if !m.set && isLazy(m.val) && unchangedValue(m.val) {
+				continue
+			}
 			if goja.IsUndefined(m.val) {
 				if o.Deleted == nil {
 					o.Deleted = map[string]bool{}
@@ -148,6 +208,117 @@ func (l *lazyObject) overlay(rt *goja.Runtime, depth int) *Overlay {
 				o.Order = append(o.Order, k)
 			}
 		}
+	}
+	return o
+}
+
+// isLazy reports whether v is the JavaScript side of lazy data.
+func isLazy(v goja.Value) bool {
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return false
+	}
+	t := o.ExportType()
+	return t == lazyType || t == lazyListType
+}
+
+// lazyList is the goja side of a LazyList (a dynamic array). Items are read from the source until
+// the hook changes the length; from then on every item lives in vals.
+type lazyList struct {
+	rt       *goja.Runtime
+	src      LazyList
+	vals     []goja.Value // one per item once any item was read or written; nil items are unread
+	inline   [1]goja.Value
+	detached bool // vals holds every item (the length changed)
+	set      bool // the hook replaced an item or changed the length
+}
+
+func (l *lazyList) Len() int {
+	if l.vals == nil {
+		return l.src.Len()
+	}
+	return len(l.vals)
+}
+
+func (l *lazyList) init() {
+	if l.vals == nil {
+		if n := l.src.Len(); n <= len(l.inline) {
+			l.vals = l.inline[:n]
+		} else {
+			l.vals = make([]goja.Value, n)
+		}
+	}
+}
+
+func (l *lazyList) Get(i int) goja.Value {
+	if i < 0 || i >= l.Len() {
+		return nil
+	}
+	l.init()
+	if l.vals[i] == nil {
+		l.vals[i] = ToJS(l.rt, l.src.Index(i))
+	}
+	return l.vals[i]
+}
+
+func (l *lazyList) Set(i int, v goja.Value) bool {
+	if i < 0 {
+		return false
+	}
+	if i >= l.Len() {
+		l.SetLen(i + 1)
+	}
+	l.init()
+	l.vals[i], l.set = v, true
+	return true
+}
+
+func (l *lazyList) SetLen(n int) bool {
+	if n < 0 {
+		return false
+	}
+	l.init()
+	if !l.detached {
+		for i := range l.vals {
+			if l.vals[i] == nil {
+				l.vals[i] = ToJS(l.rt, l.src.Index(i))
+			}
+		}
+		l.detached = true
+	}
+	for len(l.vals) < n {
+		l.vals = append(l.vals, goja.Undefined())
+	}
+	clear(l.vals[n:])
+	l.vals, l.set = l.vals[:n], true
+	return true
+}
+
+func (l *lazyList) unchanged() bool {
+	if l.set {
+		return false
+	}
+	for _, v := range l.vals {
+		if v != nil && !unchangedValue(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// overlay converts what the hook did to a lazy list back into plain data.
+func (l *lazyList) overlay(rt *goja.Runtime, depth int) *ListOverlay {
+	o := &ListOverlay{Base: l.src}
+	if l.unchanged() {
+		return o
+	}
+	o.Items = make([]any, len(l.vals))
+	for i, v := range l.vals {
+		if v == nil {
+			o.Items[i] = l.src.Index(i)
+			continue
+		}
+		o.Items[i] = fromJS(rt, v, depth+1)
 	}
 	return o
 }
