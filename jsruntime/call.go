@@ -155,7 +155,7 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 		}
 	}
 	lctx := v.lctx
-	_ = lctx.Set("functionName", c.FunctionName)
+	_ = lctx.Set("functionName", v.name(c.FunctionName))
 	_ = lctx.Set("awsRequestId", c.RequestID)
 	if c.ContextJSON != "" {
 		extra, err := v.parseJSON(c.ContextJSON, "context")

@@ -46,10 +46,9 @@ func ToJS(rt *goja.Runtime, v any) goja.Value {
 		return rt.ToValue(x)
 	case bool, int, int64, float64:
 		return rt.ToValue(x)
-	case Lazy:
-		return rt.NewDynamicObject(&lazyObject{rt: rt, src: x})
-	case LazyList:
-		return rt.NewDynamicArray(&lazyList{rt: rt, src: x})
+	case Lazy, LazyList:
+		v, _ := toJSNode(rt, x)
+		return v
 	case *Object:
 		o := rt.NewObject()
 		for _, k := range x.Keys {
@@ -124,10 +123,8 @@ func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
 		return nil
 	}
 	switch o.ExportType() { // Export of a plain object would build a whole map
-	case lazyType:
-		return o.Export().(*lazyObject).overlay(rt, depth)
-	case lazyListType:
-		return o.Export().(*lazyList).overlay(rt, depth)
+	case lazyType, lazyListType:
+		return o.Export().(lazyNode).data(rt, depth)
 	}
 	if tj, ok := goja.AssertFunction(o.Get("toJSON")); ok {
 		r, err := tj(o)

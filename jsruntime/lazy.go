@@ -55,6 +55,56 @@ type ListOverlay struct {
 // Unchanged reports whether the hook left the list and everything in it as it was.
 func (o *ListOverlay) Unchanged() bool { return o.Items == nil }
 
+// lazyNode is the goja side of lazy data (an object or a list): it knows what the hook did to it.
+type lazyNode interface {
+	// unchanged reports whether the hook only read it: it set and deleted nothing, and what it
+	// read cannot have been changed in place (primitives, and lazy values only read).
+	unchanged() bool
+	// data converts it back into plain data: an *Overlay or a *ListOverlay.
+	data(rt *goja.Runtime, depth int) any
+}
+
+// toJSNode is ToJS that also returns the lazy node behind the value, when there is one.
+func toJSNode(rt *goja.Runtime, v any) (goja.Value, lazyNode) {
+	switch x := v.(type) {
+	case Lazy:
+		l := &lazyObject{rt: rt, src: x}
+		return rt.NewDynamicObject(l), l
+	case LazyList:
+		l := &lazyList{rt: rt, src: x}
+		return rt.NewDynamicArray(l), l
+	}
+	return ToJS(rt, v), nil
+}
+
+// slot is a value a hook read from lazy data or wrote into it.
+type slot struct {
+	val  goja.Value
+	node lazyNode // the lazy data val was made from; nil for anything else
+	set  bool     // written by the hook, not only read
+}
+
+// unchanged reports whether the slot holds what was read, as it was read: a primitive always
+// does; a native object may have been changed in place, so it never counts as unchanged.
+func (s *slot) unchanged() bool {
+	if s.set {
+		return false
+	}
+	if s.node != nil {
+		return s.node.unchanged()
+	}
+	_, isObject := s.val.(*goja.Object)
+	return !isObject
+}
+
+// data converts the slot's value back into plain data.
+func (s *slot) data(rt *goja.Runtime, depth int) any {
+	if s.node != nil {
+		return s.node.data(rt, depth)
+	}
+	return fromJS(rt, s.val, depth)
+}
+
 // lazyObject is the goja side of a Lazy value. Hooks touch few members of each object, so the
 // materialized ones sit in a small slice rather than a map.
 type lazyObject struct {
@@ -68,8 +118,7 @@ type lazyObject struct {
 
 type member struct {
 	key string
-	val goja.Value
-	set bool // written by the hook, not only read
+	slot
 }
 
 func (l *lazyObject) find(key string) int {
@@ -88,29 +137,29 @@ func (l *lazyObject) Get(key string) goja.Value {
 	if l.deleted[key] || !l.src.Has(key) {
 		return nil
 	}
-	v := ToJS(l.rt, l.src.Get(key))
-	l.add(key, v, false)
+	v, node := toJSNode(l.rt, l.src.Get(key))
+	l.add(member{key, slot{val: v, node: node}})
 	return v
 }
 
 func (l *lazyObject) Set(key string, val goja.Value) bool {
 	if i := l.find(key); i >= 0 {
-		l.vals[i].val, l.vals[i].set = val, true
+		l.vals[i].slot = slot{val: val, set: true}
 		return true
 	}
 	if l.deleted[key] || !l.src.Has(key) {
 		l.added = append(l.added, key)
 	}
 	delete(l.deleted, key)
-	l.add(key, val, true)
+	l.add(member{key, slot{val: val, set: true}})
 	return true
 }
 
-func (l *lazyObject) add(key string, v goja.Value, set bool) {
+func (l *lazyObject) add(m member) {
 	if l.vals == nil {
 		l.vals = l.inline[:0]
 	}
-	l.vals = append(l.vals, member{key, v, set})
+	l.vals = append(l.vals, m)
 }
 
 func (l *lazyObject) Has(key string) bool {
@@ -147,79 +196,57 @@ func (l *lazyObject) Keys() []string {
 	return keys
 }
 
-// unchanged reports whether the hook only read this object: it set and deleted nothing, and
-// what it read cannot have been changed in place (primitives, and lazy values only read).
 func (l *lazyObject) unchanged() bool {
 	if len(l.deleted) > 0 {
 		return false
 	}
-	for _, m := range l.vals {
-		if m.set || !unchangedValue(m.val) {
+	for i := range l.vals {
+		if !l.vals[i].unchanged() {
 			return false
 		}
 	}
 	return true
 }
 
-// unchangedValue reports whether a value read from lazy data is still what was read: a
-// primitive always is; a native object may have been changed in place, so it never counts as
-// unchanged; a lazy object or list knows.
-func unchangedValue(v goja.Value) bool {
-	o, ok := v.(*goja.Object)
-	if !ok {
-		return true
-	}
-	switch o.ExportType() {
-	case lazyType:
-		return o.Export().(*lazyObject).unchanged()
-	case lazyListType:
-		return o.Export().(*lazyList).unchanged()
-	}
-	return false
-}
+// readOnly reports whether m is lazy data the hook only read: it is as it was, so it need not
+// come back. (A primitive it read still does: the caller checks what the hook read.)
+func (m *member) readOnly() bool { return !m.set && m.node != nil && m.node.unchanged() }
 
-// overlay converts what the hook did to a lazy object back into plain data. Lazy members it only
-// read are left out: they are as they were.
+func (l *lazyObject) data(rt *goja.Runtime, depth int) any { return l.overlay(rt, depth) }
+
+// overlay converts what the hook did to a lazy object back into plain data.
 func (l *lazyObject) overlay(rt *goja.Runtime, depth int) *Overlay {
 	o := &Overlay{Base: l.src, Deleted: l.deleted}
 	n := 0
-	for _, m := range l.vals {
-		if m.set || !isLazy(m.val) || !unchangedValue(m.val) {
+	for i := range l.vals {
+		if !l.vals[i].readOnly() {
 			n++
 		}
 	}
-	if n > 0 {
-		o.Touched = make(map[string]any, n)
-		for _, m := range l.vals {
-			if !m.set && isLazy(m.val) && unchangedValue(m.val) {
-				continue
-			}
-			if goja.IsUndefined(m.val) {
-				if o.Deleted == nil {
-					o.Deleted = map[string]bool{}
-				}
-				o.Deleted[m.key] = true
-				continue
-			}
-			o.Touched[m.key] = fromJS(rt, m.val, depth+1)
+	if n == 0 {
+		return o
+	}
+	o.Touched = make(map[string]any, n)
+	for i := range l.vals {
+		m := &l.vals[i]
+		if m.readOnly() {
+			continue
 		}
-		for _, k := range l.added {
-			if _, ok := o.Touched[k]; ok {
-				o.Order = append(o.Order, k)
+		if goja.IsUndefined(m.val) {
+			if o.Deleted == nil {
+				o.Deleted = map[string]bool{}
 			}
+			o.Deleted[m.key] = true
+			continue
+		}
+		o.Touched[m.key] = m.data(rt, depth+1)
+	}
+	for _, k := range l.added {
+		if _, ok := o.Touched[k]; ok {
+			o.Order = append(o.Order, k)
 		}
 	}
 	return o
-}
-
-// isLazy reports whether v is the JavaScript side of lazy data.
-func isLazy(v goja.Value) bool {
-	o, ok := v.(*goja.Object)
-	if !ok {
-		return false
-	}
-	t := o.ExportType()
-	return t == lazyType || t == lazyListType
 }
 
 // lazyList is the goja side of a LazyList (a dynamic array). Items are read from the source until
@@ -227,8 +254,8 @@ func isLazy(v goja.Value) bool {
 type lazyList struct {
 	rt       *goja.Runtime
 	src      LazyList
-	vals     []goja.Value // one per item once any item was read or written; nil items are unread
-	inline   [1]goja.Value
+	vals     []slot // one per item once any item was read or written; unread ones have no val
+	inline   [1]slot
 	detached bool // vals holds every item (the length changed)
 	set      bool // the hook replaced an item or changed the length
 }
@@ -245,8 +272,14 @@ func (l *lazyList) init() {
 		if n := l.src.Len(); n <= len(l.inline) {
 			l.vals = l.inline[:n]
 		} else {
-			l.vals = make([]goja.Value, n)
+			l.vals = make([]slot, n)
 		}
+	}
+}
+
+func (l *lazyList) read(i int) {
+	if l.vals[i].val == nil {
+		l.vals[i].val, l.vals[i].node = toJSNode(l.rt, l.src.Index(i))
 	}
 }
 
@@ -255,10 +288,8 @@ func (l *lazyList) Get(i int) goja.Value {
 		return nil
 	}
 	l.init()
-	if l.vals[i] == nil {
-		l.vals[i] = ToJS(l.rt, l.src.Index(i))
-	}
-	return l.vals[i]
+	l.read(i)
+	return l.vals[i].val
 }
 
 func (l *lazyList) Set(i int, v goja.Value) bool {
@@ -269,7 +300,7 @@ func (l *lazyList) Set(i int, v goja.Value) bool {
 		l.SetLen(i + 1)
 	}
 	l.init()
-	l.vals[i], l.set = v, true
+	l.vals[i], l.set = slot{val: v, set: true}, true
 	return true
 }
 
@@ -280,14 +311,12 @@ func (l *lazyList) SetLen(n int) bool {
 	l.init()
 	if !l.detached {
 		for i := range l.vals {
-			if l.vals[i] == nil {
-				l.vals[i] = ToJS(l.rt, l.src.Index(i))
-			}
+			l.read(i)
 		}
 		l.detached = true
 	}
 	for len(l.vals) < n {
-		l.vals = append(l.vals, goja.Undefined())
+		l.vals = append(l.vals, slot{val: goja.Undefined(), set: true})
 	}
 	clear(l.vals[n:])
 	l.vals, l.set = l.vals[:n], true
@@ -298,13 +327,15 @@ func (l *lazyList) unchanged() bool {
 	if l.set {
 		return false
 	}
-	for _, v := range l.vals {
-		if v != nil && !unchangedValue(v) {
+	for i := range l.vals {
+		if l.vals[i].val != nil && !l.vals[i].unchanged() {
 			return false
 		}
 	}
 	return true
 }
+
+func (l *lazyList) data(rt *goja.Runtime, depth int) any { return l.overlay(rt, depth) }
 
 // overlay converts what the hook did to a lazy list back into plain data.
 func (l *lazyList) overlay(rt *goja.Runtime, depth int) *ListOverlay {
@@ -313,12 +344,12 @@ func (l *lazyList) overlay(rt *goja.Runtime, depth int) *ListOverlay {
 		return o
 	}
 	o.Items = make([]any, len(l.vals))
-	for i, v := range l.vals {
-		if v == nil {
+	for i := range l.vals {
+		if l.vals[i].val == nil {
 			o.Items[i] = l.src.Index(i)
 			continue
 		}
-		o.Items[i] = fromJS(rt, v, depth+1)
+		o.Items[i] = l.vals[i].data(rt, depth+1)
 	}
 	return o
 }
