@@ -19,6 +19,7 @@ type eventLazy struct {
 	cfg     event.Config
 	req     *event.Request
 	resp    *event.Response
+	records recordsLazy
 	record  recordLazy
 	cf      cfLazy
 	request requestLazy
@@ -26,7 +27,7 @@ type eventLazy struct {
 
 func newEventLazy(cfg event.Config, req *event.Request, resp *event.Response) *eventLazy {
 	e := &eventLazy{cfg: cfg, req: req, resp: resp}
-	e.record.e, e.cf.e = e, e
+	e.records.e, e.record.e, e.cf.e = e, e, e
 	e.request = requestLazy{r: req, t: cfg.EventType}
 	return e
 }
@@ -38,7 +39,9 @@ var (
 
 func (e *eventLazy) Keys() []string     { return recordsKeys }
 func (e *eventLazy) Has(k string) bool  { return k == "Records" }
-func (e *eventLazy) Get(string) any     { return []any{&e.record} }
+func (e *eventLazy) Get(string) any     { return &e.records }
+func (r *recordsLazy) Len() int         { return 1 }
+func (r *recordsLazy) Index(int) any    { return &r.e.record }
 func (r *recordLazy) Keys() []string    { return cfKey }
 func (r *recordLazy) Has(k string) bool { return k == "cf" }
 func (r *recordLazy) Get(string) any    { return &r.e.cf }
@@ -48,6 +51,7 @@ func (c *cfLazy) Has(k string) bool {
 func (c *cfLazy) Keys() []string         { return cfKeys[c.e.resp != nil] }
 func (h *headersLazy) Has(k string) bool { return len(h.h[k]) > 0 && !isDisallowed(k) }
 
+type recordsLazy struct{ e *eventLazy }
 type recordLazy struct{ e *eventLazy }
 type cfLazy struct{ e *eventLazy }
 
