@@ -256,3 +256,18 @@ func TestReadingHeadersLeavesTheRequestUnchanged(t *testing.T) {
 		t.Fatalf("a hook that only read headers: %v, same request %v", err, out == in)
 	}
 }
+
+// Headers CloudFront hides from functions (X-Real-Ip, Connection-listed ones, ...) are not the
+// hook's doing: a hook that changes another header does not fail because the viewer sent one.
+func TestHiddenViewerHeaderDoesNotFailAHookThatChangesHeaders(t *testing.T) {
+	w := newWorld(t, setup{files: map[string]string{"vr.js": `exports.handler = async (event) => {
+		const r = event.Records[0].cf.request;
+		if ('x-real-ip' in r.headers) throw new Error('a hidden header was shown');
+		r.headers['x-added'] = [{key: 'X-Added', value: 'yes'}];
+		return r;
+	};`}, bind: map[event.Trigger]string{event.ViewerRequest: "vr.js"}})
+	r := w.get("/", "X-Real-Ip", "198.51.100.1")
+	if got := w.lastReq.Load(); r.status != 200 || got.Header.Get("X-Added") != "yes" || got.Header.Get("X-Real-Ip") != "198.51.100.1" {
+		t.Fatalf("status %d: %s; origin saw %v", r.status, r.body, w.lastReq.Load())
+	}
+}
