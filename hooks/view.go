@@ -45,7 +45,7 @@ func (v view) changed(k string) bool {
 		was, had := v.base[k]
 		return has != had || !reflect.DeepEqual(now, was)
 	}
-	_, touched := v.ov.Touched[k]
+	_, touched := v.ov.Touch(k)
 	return touched || v.ov.Deleted[k]
 }
 
@@ -86,7 +86,8 @@ func headersResult(v any, in event.Headers, where string) (h event.Headers, touc
 			touched = make([]string, 0, len(x.Touched)+len(x.Deleted))
 			lists := make([][]event.HeaderValue, 0, len(x.Touched))
 			same := len(x.Deleted) == 0
-			for name, list := range x.Touched {
+			for _, m := range x.Touched {
+				name, list := m.Key, m.Value
 				lower, one, err := parseHeaderList(name, materialize(list), where)
 				if err != nil {
 					return nil, nil, err

@@ -12,12 +12,28 @@ type Lazy interface {
 
 // Overlay is what comes back for a Lazy object: its Base, the members the hook read or wrote
 // (read members may have been changed in place, so they are handed back as they are now), and
-// the members it deleted. A hook that touched nothing gives an Overlay with both maps empty.
+// the members it deleted. A hook that touched nothing gives an Overlay with both empty.
 type Overlay struct {
 	Base    Lazy
-	Touched map[string]any
+	Touched []Member // a few at most: a slice costs less than a map
 	Order   []string // touched members that are not in Base, in the order they were added
 	Deleted map[string]bool
+}
+
+// Member is a touched member of an Overlay.
+type Member struct {
+	Key   string
+	Value any
+}
+
+// Touch returns a member the hook touched, as it left it.
+func (o *Overlay) Touch(key string) (any, bool) {
+	for i := range o.Touched {
+		if o.Touched[i].Key == key {
+			return o.Touched[i].Value, true
+		}
+	}
+	return nil, false
 }
 
 // Get returns a member as the hook left it.
@@ -25,7 +41,7 @@ func (o *Overlay) Get(key string) (any, bool) {
 	if o.Deleted[key] {
 		return nil, false
 	}
-	if v, ok := o.Touched[key]; ok {
+	if v, ok := o.Touch(key); ok {
 		return v, true
 	}
 	if !o.Base.Has(key) {
@@ -226,7 +242,7 @@ func (l *lazyObject) overlay(rt *goja.Runtime, depth int) *Overlay {
 	if n == 0 {
 		return o
 	}
-	o.Touched = make(map[string]any, n)
+	o.Touched = make([]Member, 0, n)
 	for i := range l.vals {
 		m := &l.vals[i]
 		if m.readOnly() {
@@ -239,10 +255,10 @@ func (l *lazyObject) overlay(rt *goja.Runtime, depth int) *Overlay {
 			o.Deleted[m.key] = true
 			continue
 		}
-		o.Touched[m.key] = m.data(rt, depth+1)
+		o.Touched = append(o.Touched, Member{m.key, m.data(rt, depth+1)})
 	}
 	for _, k := range l.added {
-		if _, ok := o.Touched[k]; ok {
+		if _, ok := o.Touch(k); ok {
 			o.Order = append(o.Order, k)
 		}
 	}

@@ -12,7 +12,8 @@ func Materialize(v any) any {
 			}
 		}
 		for _, k := range x.Order {
-			m[k] = Materialize(x.Touched[k])
+			v, _ := x.Touch(k)
+			m[k] = Materialize(v)
 		}
 		return m
 	case *ListOverlay:
