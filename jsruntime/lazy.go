@@ -95,17 +95,25 @@ func toJSNode(rt *goja.Runtime, v any) (goja.Value, lazyNode) {
 
 // slot is a value a hook read from lazy data or wrote into it.
 type slot struct {
-	val  goja.Value
-	node lazyNode // the lazy data val was made from; nil for anything else
-	set  bool     // written by the hook, not only read
+	val goja.Value
+	// node is the lazy data val was made from, or written for a value the hook wrote (a
+	// marker rather than a flag keeps slots, and so every lazy object, smaller), or nil.
+	node lazyNode
 }
+
+// written marks a slot the hook wrote, not only read.
+type writtenMark struct{}
+
+func (writtenMark) unchanged() bool { return false }
+func (writtenMark) data(*goja.Runtime, int) any {
+	panic("jsruntime: the data of a written slot is its value's")
+}
+
+var written lazyNode = writtenMark{}
 
 // unchanged reports whether the slot holds what was read, as it was read: a primitive always
 // does; a native object may have been changed in place, so it never counts as unchanged.
 func (s *slot) unchanged() bool {
-	if s.set {
-		return false
-	}
 	if s.node != nil {
 		return s.node.unchanged()
 	}
@@ -115,7 +123,7 @@ func (s *slot) unchanged() bool {
 
 // data converts the slot's value back into plain data.
 func (s *slot) data(rt *goja.Runtime, depth int) any {
-	if s.node != nil {
+	if s.node != nil && s.node != written {
 		return s.node.data(rt, depth)
 	}
 	return fromJS(rt, s.val, depth)
@@ -160,14 +168,14 @@ func (l *lazyObject) Get(key string) goja.Value {
 
 func (l *lazyObject) Set(key string, val goja.Value) bool {
 	if i := l.find(key); i >= 0 {
-		l.vals[i].slot = slot{val: val, set: true}
+		l.vals[i].slot = slot{val, written}
 		return true
 	}
 	if l.deleted[key] || !l.src.Has(key) {
 		l.added = append(l.added, key)
 	}
 	delete(l.deleted, key)
-	l.add(member{key, slot{val: val, set: true}})
+	l.add(member{key, slot{val, written}})
 	return true
 }
 
@@ -226,7 +234,7 @@ func (l *lazyObject) unchanged() bool {
 
 // readOnly reports whether m is lazy data the hook only read: it is as it was, so it need not
 // come back. (A primitive it read still does: the caller checks what the hook read.)
-func (m *member) readOnly() bool { return !m.set && m.node != nil && m.node.unchanged() }
+func (m *member) readOnly() bool { return m.node != nil && m.node.unchanged() }
 
 func (l *lazyObject) data(rt *goja.Runtime, depth int) any { return l.overlay(rt, depth) }
 
@@ -316,7 +324,7 @@ func (l *lazyList) Set(i int, v goja.Value) bool {
 		l.SetLen(i + 1)
 	}
 	l.init()
-	l.vals[i], l.set = slot{val: v, set: true}, true
+	l.vals[i], l.set = slot{v, written}, true
 	return true
 }
 
@@ -332,7 +340,7 @@ func (l *lazyList) SetLen(n int) bool {
 		l.detached = true
 	}
 	for len(l.vals) < n {
-		l.vals = append(l.vals, slot{val: goja.Undefined(), set: true})
+		l.vals = append(l.vals, slot{goja.Undefined(), written})
 	}
 	clear(l.vals[n:])
 	l.vals, l.set = l.vals[:n], true
