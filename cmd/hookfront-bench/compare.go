@@ -22,11 +22,17 @@ func withCompared(targets []target, hf *process, bin, cfg string) ([]target, err
 		return nil, err
 	}
 	var out []target
-	for _, t := range targets {
-		t.vs = 0 // trace rows are compared with their own binary's row only without -compare
+	index := map[int]int{} // a row's index before → after the compared rows are put in
+	for i, t := range targets {
+		index[i] = len(out)
 		out = append(out, t)
 		if t.proc == hf {
 			out = append(out, target{name: "  [compare] " + t.name, proc: cp, path: t.path, compared: true})
+		}
+	}
+	for i := range out {
+		if out[i].vs > 0 {
+			out[i].vs = index[out[i].vs]
 		}
 	}
 	return out, nil
