@@ -209,3 +209,18 @@ func BenchmarkViewerResponseHeader(b *testing.B) {
 	req.Origin = nil
 	benchResponse(b, event.ViewerResponse, headerResponseAsync, req, resp)
 }
+
+// The same call in a request traced with admin.trace: summary (the default with a config file):
+// the edge hands each call a CallTrace to fill.
+func BenchmarkOriginRequestHeaderTraced(b *testing.B) {
+	req, _ := benchOriginEvent()
+	g := benchGen(b, event.OriginRequest, headerRequestAsync)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		cfg := event.Config{EventType: event.OriginRequest, RequestID: "r", Trace: &event.CallTrace{}}
+		if _, _, err := g.Request(ctx, "*", event.OriginRequest, cfg, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
