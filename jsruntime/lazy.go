@@ -11,8 +11,9 @@ type Lazy interface {
 }
 
 // Overlay is what comes back for a Lazy object: its Base, the members the hook read or wrote
-// (read members may have been changed in place, so they are handed back as they are now), and
-// the members it deleted. A hook that touched nothing gives an Overlay with both empty.
+// (read members may have been changed in place, so they are handed back as they are now; lazy
+// members it only read cannot have been, and are left out), and the members it deleted. A hook
+// that touched nothing gives an Overlay with both empty.
 type Overlay struct {
 	Base    Lazy
 	Touched []Member // a few at most: a slice costs less than a map
@@ -50,8 +51,8 @@ func (o *Overlay) Get(key string) (any, bool) {
 	return o.Base.Get(key), true
 }
 
-// Unchanged reports whether the hook neither read nor wrote any member (a lazy member it only
-// read, all the way down, does not count: it cannot have changed).
+// Unchanged reports whether the hook neither read nor wrote any member (lazy members it only
+// read do not count).
 func (o *Overlay) Unchanged() bool { return len(o.Touched) == 0 && len(o.Deleted) == 0 }
 
 // LazyList is plain data for an array whose items become JavaScript values only when a hook
