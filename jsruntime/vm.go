@@ -25,6 +25,8 @@ type vm struct {
 	stringify goja.Callable
 	lctx      *goja.Object          // the context argument, reused: only its per-call fields change
 	names     map[string]goja.Value // function names as JavaScript strings, made once
+	lastID    string                // the request id of the last call, and as JavaScript
+	lastIDVal goja.Value
 
 	cur          *callState // the call running now
 	state        callState  // storage for cur, reused
