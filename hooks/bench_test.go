@@ -57,13 +57,23 @@ func benchGenBinding(b testing.TB, t event.Trigger, bind Binding, src string) *G
 	return res.Generation
 }
 
+// requestIDs give each call of a benchmark a request id of its own, as each request has.
+var requestIDs = func() []string {
+	ids := make([]string, 64)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("r%d", i)
+	}
+	return ids
+}()
+
 // benchRequest measures one request-trigger call of src on req.
 func benchRequest(b *testing.B, t event.Trigger, src string, req *event.Request) {
 	g := benchGen(b, t, src)
-	cfg := event.Config{EventType: t, RequestID: "r", DistributionID: "D", DistributionDomainName: "d"}
+	cfg := event.Config{EventType: t, DistributionID: "D", DistributionDomainName: "d"}
 	ctx := context.Background()
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; b.Loop(); i++ {
+		cfg.RequestID = requestIDs[i%len(requestIDs)]
 		if _, _, err := g.Request(ctx, "*", t, cfg, req); err != nil {
 			b.Fatal(err)
 		}
@@ -73,10 +83,11 @@ func benchRequest(b *testing.B, t event.Trigger, src string, req *event.Request)
 // benchResponse measures one response-trigger call of src.
 func benchResponse(b *testing.B, t event.Trigger, src string, req *event.Request, resp *event.Response) {
 	g := benchGen(b, t, src)
-	cfg := event.Config{EventType: t, RequestID: "r"}
+	cfg := event.Config{EventType: t}
 	ctx := context.Background()
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; b.Loop(); i++ {
+		cfg.RequestID = requestIDs[i%len(requestIDs)]
 		if _, err := g.Response(ctx, "*", t, cfg, req, resp); err != nil {
 			b.Fatal(err)
 		}
@@ -217,8 +228,8 @@ func BenchmarkOriginRequestHeaderTraced(b *testing.B) {
 	g := benchGen(b, event.OriginRequest, headerRequestAsync)
 	ctx := context.Background()
 	b.ReportAllocs()
-	for b.Loop() {
-		cfg := event.Config{EventType: event.OriginRequest, RequestID: "r", Trace: &event.CallTrace{}}
+	for i := 0; b.Loop(); i++ {
+		cfg := event.Config{EventType: event.OriginRequest, RequestID: requestIDs[i%len(requestIDs)], Trace: &event.CallTrace{}}
 		if _, _, err := g.Request(ctx, "*", event.OriginRequest, cfg, req); err != nil {
 			b.Fatal(err)
 		}
