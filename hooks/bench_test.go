@@ -57,13 +57,23 @@ func benchGenBinding(b testing.TB, t event.Trigger, bind Binding, src string) *G
 	return res.Generation
 }
 
+// requestIDs give each call of a benchmark a request id of its own, as each request has.
+var requestIDs = func() []string {
+	ids := make([]string, 64)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("r%d", i)
+	}
+	return ids
+}()
+
 // benchRequest measures one request-trigger call of src on req.
 func benchRequest(b *testing.B, t event.Trigger, src string, req *event.Request) {
 	g := benchGen(b, t, src)
-	cfg := event.Config{EventType: t, RequestID: "r", DistributionID: "D", DistributionDomainName: "d"}
+	cfg := event.Config{EventType: t, DistributionID: "D", DistributionDomainName: "d"}
 	ctx := context.Background()
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; b.Loop(); i++ {
+		cfg.RequestID = requestIDs[i%len(requestIDs)]
 		if _, _, err := g.Request(ctx, "*", t, cfg, req); err != nil {
 			b.Fatal(err)
 		}
@@ -73,10 +83,11 @@ func benchRequest(b *testing.B, t event.Trigger, src string, req *event.Request)
 // benchResponse measures one response-trigger call of src.
 func benchResponse(b *testing.B, t event.Trigger, src string, req *event.Request, resp *event.Response) {
 	g := benchGen(b, t, src)
-	cfg := event.Config{EventType: t, RequestID: "r"}
+	cfg := event.Config{EventType: t}
 	ctx := context.Background()
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; b.Loop(); i++ {
+		cfg.RequestID = requestIDs[i%len(requestIDs)]
 		if _, err := g.Response(ctx, "*", t, cfg, req, resp); err != nil {
 			b.Fatal(err)
 		}
@@ -154,4 +165,73 @@ func BenchmarkOriginRequestNoop(b *testing.B) {
 func BenchmarkOriginResponseNoop(b *testing.B) {
 	req, resp := benchOriginEvent()
 	benchResponse(b, event.OriginResponse, `exports.handler = async (event) => event.Records[0].cf.response;`, req, resp)
+}
+
+// Hooks that read a header and set another, as the bench's load targets do: async and callback.
+const (
+	headerRequestAsync = `exports.handler = async (event) => {
+  const request = event.Records[0].cf.request;
+  const ua = request.headers['user-agent'];
+  request.headers['x-client'] = [{ key: 'X-Client', value: ua ? ua[0].value.slice(0, 16) : 'unknown' }];
+  return request;
+};`
+	headerRequestCallback = `exports.handler = (event, context, callback) => {
+  const request = event.Records[0].cf.request;
+  const ua = request.headers['user-agent'];
+  request.headers['x-client'] = [{ key: 'X-Client', value: ua ? ua[0].value.slice(0, 16) : 'unknown' }];
+  callback(null, request);
+};`
+	headerResponseAsync = `exports.handler = async (event) => {
+  const response = event.Records[0].cf.response;
+  const type = response.headers['content-type'];
+  response.headers['x-content-kind'] = [{ key: 'X-Content-Kind', value: type && type[0].value.startsWith('text/') ? 'text' : 'other' }];
+  return response;
+};`
+	headerResponseCallback = `exports.handler = (event, context, callback) => {
+  const response = event.Records[0].cf.response;
+  const type = response.headers['content-type'];
+  response.headers['x-content-kind'] = [{ key: 'X-Content-Kind', value: type && type[0].value.startsWith('text/') ? 'text' : 'other' }];
+  callback(null, response);
+};`
+)
+
+func BenchmarkOriginRequestHeader(b *testing.B) {
+	req, _ := benchOriginEvent()
+	benchRequest(b, event.OriginRequest, headerRequestAsync, req)
+}
+
+func BenchmarkOriginRequestHeaderCallback(b *testing.B) {
+	req, _ := benchOriginEvent()
+	benchRequest(b, event.OriginRequest, headerRequestCallback, req)
+}
+
+func BenchmarkOriginResponseHeader(b *testing.B) {
+	req, resp := benchOriginEvent()
+	benchResponse(b, event.OriginResponse, headerResponseAsync, req, resp)
+}
+
+func BenchmarkOriginResponseHeaderCallback(b *testing.B) {
+	req, resp := benchOriginEvent()
+	benchResponse(b, event.OriginResponse, headerResponseCallback, req, resp)
+}
+
+func BenchmarkViewerResponseHeader(b *testing.B) {
+	req, resp := benchOriginEvent()
+	req.Origin = nil
+	benchResponse(b, event.ViewerResponse, headerResponseAsync, req, resp)
+}
+
+// The same call in a request traced with admin.trace: summary (the default with a config file):
+// the edge hands each call a CallTrace to fill.
+func BenchmarkOriginRequestHeaderTraced(b *testing.B) {
+	req, _ := benchOriginEvent()
+	g := benchGen(b, event.OriginRequest, headerRequestAsync)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		cfg := event.Config{EventType: event.OriginRequest, RequestID: requestIDs[i%len(requestIDs)], Trace: &event.CallTrace{}}
+		if _, _, err := g.Request(ctx, "*", event.OriginRequest, cfg, req); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -19,6 +19,7 @@ type eventLazy struct {
 	cfg     event.Config
 	req     *event.Request
 	resp    *event.Response
+	records recordsLazy
 	record  recordLazy
 	cf      cfLazy
 	request requestLazy
@@ -26,7 +27,7 @@ type eventLazy struct {
 
 func newEventLazy(cfg event.Config, req *event.Request, resp *event.Response) *eventLazy {
 	e := &eventLazy{cfg: cfg, req: req, resp: resp}
-	e.record.e, e.cf.e = e, e
+	e.records.e, e.record.e, e.cf.e = e, e, e
 	e.request = requestLazy{r: req, t: cfg.EventType}
 	return e
 }
@@ -38,7 +39,9 @@ var (
 
 func (e *eventLazy) Keys() []string     { return recordsKeys }
 func (e *eventLazy) Has(k string) bool  { return k == "Records" }
-func (e *eventLazy) Get(string) any     { return []any{&e.record} }
+func (e *eventLazy) Get(string) any     { return &e.records }
+func (r *recordsLazy) Len() int         { return 1 }
+func (r *recordsLazy) Index(int) any    { return &r.e.record }
 func (r *recordLazy) Keys() []string    { return cfKey }
 func (r *recordLazy) Has(k string) bool { return k == "cf" }
 func (r *recordLazy) Get(string) any    { return &r.e.cf }
@@ -48,6 +51,7 @@ func (c *cfLazy) Has(k string) bool {
 func (c *cfLazy) Keys() []string         { return cfKeys[c.e.resp != nil] }
 func (h *headersLazy) Has(k string) bool { return len(h.h[k]) > 0 && !isDisallowed(k) }
 
+type recordsLazy struct{ e *eventLazy }
 type recordLazy struct{ e *eventLazy }
 type cfLazy struct{ e *eventLazy }
 
@@ -180,12 +184,33 @@ func (l *headersLazy) Get(k string) any {
 	if !l.Has(k) {
 		return nil
 	}
-	list := l.h[k]
-	arr := make([]any, len(list))
-	for i, hv := range list {
-		arr[i] = jsruntime.NewObject(2).Set("key", hv.Key).Set("value", hv.Value)
+	return &headerListLazy{l.h[k]}
+}
+
+// headerListLazy is one header's [{key, value}, ...]; like the map, it becomes JavaScript only
+// where the hook reads it, and a list the hook only read needs no reading back.
+type headerListLazy struct{ list []event.HeaderValue }
+
+func (l *headerListLazy) Len() int { return len(l.list) }
+
+// Index points into the event's own value (read only): no copy, no allocation.
+func (l *headerListLazy) Index(i int) any { return (*headerValueLazy)(&l.list[i]) }
+
+// headerValueLazy is one {key, value} entry.
+type headerValueLazy event.HeaderValue
+
+var headerValueKeys = []string{"key", "value"}
+
+func (h *headerValueLazy) Keys() []string    { return headerValueKeys }
+func (h *headerValueLazy) Has(k string) bool { return k == "key" || k == "value" }
+func (h *headerValueLazy) Get(k string) any {
+	switch k {
+	case "key":
+		return h.Key
+	case "value":
+		return h.Value
 	}
-	return arr
+	return nil
 }
 
 func originData(og *event.Origin) *jsruntime.Object {

@@ -1,7 +1,9 @@
 package hooks
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -175,5 +177,97 @@ func TestLazyEventBehavesLikePlainObjects(t *testing.T) {
 	}
 	if r := w.get("/spread", "X-A", "1"); r.body != "origin0 /spread-copy?" || w.lastReq.Load().Header.Get("X-B") != "b" || w.lastReq.Load().Header.Get("X-A") != "1" {
 		t.Fatalf("spread copy: %q %v", r.body, w.lastReq.Load().Header)
+	}
+}
+
+// Header lists are lazy too (read where the hook reads them); whatever a hook does to one in
+// place reaches the origin as it would with a plain array.
+func TestLazyHeaderListsBehaveLikeArrays(t *testing.T) {
+	w := newWorld(t, setup{files: map[string]string{"vr.js": `exports.handler = async (event) => {
+		const r = event.Records[0].cf.request, h = r.headers;
+		const a = h['x-a'];
+		switch (r.uri) {
+		case '/read':
+			if (!Array.isArray(a) || a.length !== 2 || a[1].value !== '2' || a[5] !== undefined) throw new Error('read: ' + JSON.stringify(a));
+			r.headers['x-seen'] = [{key: 'X-Seen', value: a.map((e) => e.value).join('+') + ' ' + JSON.stringify([...a]) + ' ' + Object.keys(a[0]).join(',')}];
+			break;
+		case '/push': a.push({key: 'X-A', value: '3'}); break;
+		case '/value': a[0].value = 'one'; break;
+		case '/item': a[1] = {key: 'X-A', value: 'two'}; break;
+		case '/empty': a.length = 0; break;
+		case '/shrink': a.length = 1; break;
+		case '/copy': h['x-b'] = h['x-a'].slice(1).map((e) => ({...e, key: 'X-B'})); h['x-b'].push({value: 'c'}); break;
+		case '/alias': h['x-b'] = h['x-a']; break; // a key that is not its name, as with plain arrays
+		}
+		return r;
+	};`}, bind: map[event.Trigger]string{event.ViewerRequest: "vr.js"}})
+	for _, c := range []struct {
+		path, a, extra string
+		status         int
+	}{
+		{"/read", "1, 2", `1+2 [{"key":"X-A","value":"1"},{"key":"X-A","value":"2"}] key,value`, 200},
+		{"/push", "1, 2, 3", "", 200},
+		{"/value", "one, 2", "", 200},
+		{"/item", "1, two", "", 200},
+		{"/empty", "", "", 200},
+		{"/shrink", "1", "", 200},
+		{"/copy", "1, 2", "", 200},
+		{"/alias", "", "", 502},
+	} {
+		req, _ := http.NewRequest("GET", w.edge.URL+c.path, nil)
+		req.Header["X-A"] = []string{"1", "2"}
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.status {
+			t.Errorf("%s: status %d, want %d", c.path, res.StatusCode, c.status)
+		}
+		if c.status != 200 {
+			continue
+		}
+		got := w.lastReq.Load().Header
+		if strings.Join(got["X-A"], ", ") != c.a || got.Get("X-Seen") != c.extra {
+			t.Errorf("%s: origin saw X-A %q, X-Seen %q; want %q, %q", c.path, got["X-A"], got.Get("X-Seen"), c.a, c.extra)
+		}
+		if c.path == "/copy" && strings.Join(got["X-B"], ", ") != "2, c" {
+			t.Errorf("/copy: X-B %q", got["X-B"])
+		}
+	}
+}
+
+// A hook that only reads headers hands back the very request it was given, so the edge converts
+// nothing back (lists and entries it read are lazy and cannot have changed).
+func TestReadingHeadersLeavesTheRequestUnchanged(t *testing.T) {
+	g := benchGen(t, event.ViewerRequest, `exports.handler = async (event) => {
+		const r = event.Records[0].cf.request;
+		if (r.headers['cookie'][0].value.includes('variant=b') && r.headers['user-agent'].length === 1) r.headers['x-seen'] = [{value: 'yes'}];
+		return r;
+	};`)
+	in := realisticRequest()
+	cfg := event.Config{EventType: event.ViewerRequest, RequestID: "r"}
+	out, _, err := g.Request(context.Background(), "*", event.ViewerRequest, cfg, in)
+	if err != nil || out == in || out.Headers.Get("x-seen") != "yes" {
+		t.Fatalf("a hook that adds a header: %v, same request %v, x-seen %q", err, out == in, out.Headers.Get("x-seen"))
+	}
+	in.Headers["cookie"] = []event.HeaderValue{{Key: "Cookie", Value: "variant=a"}}
+	if out, _, err = g.Request(context.Background(), "*", event.ViewerRequest, cfg, in); err != nil || out != in {
+		t.Fatalf("a hook that only read headers: %v, same request %v", err, out == in)
+	}
+}
+
+// Headers CloudFront hides from functions (X-Real-Ip, Connection-listed ones, ...) are not the
+// hook's doing: a hook that changes another header does not fail because the viewer sent one.
+func TestHiddenViewerHeaderDoesNotFailAHookThatChangesHeaders(t *testing.T) {
+	w := newWorld(t, setup{files: map[string]string{"vr.js": `exports.handler = async (event) => {
+		const r = event.Records[0].cf.request;
+		if ('x-real-ip' in r.headers) throw new Error('a hidden header was shown');
+		r.headers['x-added'] = [{key: 'X-Added', value: 'yes'}];
+		return r;
+	};`}, bind: map[event.Trigger]string{event.ViewerRequest: "vr.js"}})
+	r := w.get("/", "X-Real-Ip", "198.51.100.1")
+	if got := w.lastReq.Load(); r.status != 200 || got.Header.Get("X-Added") != "yes" || got.Header.Get("X-Real-Ip") != "198.51.100.1" {
+		t.Fatalf("status %d: %s; origin saw %v", r.status, r.body, w.lastReq.Load())
 	}
 }

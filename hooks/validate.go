@@ -84,11 +84,11 @@ func parseRequest(t event.Trigger, v view, in *event.Request) (*event.Request, e
 	}
 	if v.changed("headers") {
 		hv, _ := v.get("headers")
-		h, err := headersResult(hv, in.Headers, "request.headers")
+		h, touched, err := headersResult(hv, in.Headers, "request.headers")
 		if err != nil {
 			return nil, err
 		}
-		if err := checkHeaderRules(t, in.Headers, h); err != nil {
+		if err := checkHeaderRules(t, in.Headers, h, touched); err != nil {
 			return nil, err
 		}
 		out.Headers = h
@@ -159,11 +159,11 @@ func parseResponseView(t event.Trigger, v view, in *event.Response) (*event.Resp
 	}
 	if in == nil || v.changed("headers") {
 		hv, _ := v.get("headers")
-		h, err := headersResult(hv, inHeaders, "response.headers")
+		h, touched, err := headersResult(hv, inHeaders, "response.headers")
 		if err != nil {
 			return nil, err
 		}
-		if err := checkHeaderRules(t, inHeaders, h); err != nil {
+		if err := checkHeaderRules(t, inHeaders, h, touched); err != nil {
 			return nil, err
 		}
 		out.Headers = h
@@ -251,57 +251,85 @@ func parseHeaders(v any, where string) (event.Headers, error) {
 		return nil, invalid("%s must be an object", where)
 	}
 	for name, lv := range m {
-		lower := strings.ToLower(name)
-		if !validToken(lower) {
-			return nil, invalid("%s: %q is not a valid header name", where, name)
+		lower, list, err := parseHeaderList(name, lv, where)
+		if err != nil {
+			return nil, err
 		}
-		list, ok := lv.([]any)
-		if !ok {
-			return nil, invalid("%s[%q] must be an array of {key, value}", where, name)
+		if prev, ok := out[lower]; ok { // "X-A" and "x-a": one header
+			list = append(prev, list...)
 		}
-		for _, item := range list {
-			im, ok := item.(map[string]any)
-			if !ok {
-				return nil, invalid("%s[%q] must be an array of {key, value}", where, name)
-			}
-			value, ok := im["value"].(string)
-			if !ok {
-				return nil, invalid("%s[%q]: value must be a string, not %s", where, name, describe(im["value"]))
-			}
-			key, _ := im["key"].(string)
-			if key == "" {
-				key = textproto.CanonicalMIMEHeaderKey(lower)
-			}
-			if strings.ToLower(key) != lower {
-				return nil, invalid("%s[%q]: key %q does not match the header name", where, name, key)
-			}
-			if strings.ContainsAny(value, "\r\n\x00") || strings.ContainsAny(key, "\r\n\x00") {
-				return nil, invalid("%s[%q]: the value contains CR, LF or NUL", where, name)
-			}
-			if len(value) > maxHeaderValueSize {
-				return nil, invalid("%s[%q]: the value is over %d bytes", where, name, maxHeaderValueSize)
-			}
-			out[lower] = append(out[lower], event.HeaderValue{Key: key, Value: value})
-		}
+		out[lower] = list
 	}
 	return out, nil
 }
 
+// parseHeaderList reads one header's list of {key, value}: its lower-case name and its values.
+func parseHeaderList(name string, lv any, where string) (string, []event.HeaderValue, error) {
+	lower := strings.ToLower(name)
+	if !validToken(lower) {
+		return "", nil, invalid("%s: %q is not a valid header name", where, name)
+	}
+	list, ok := lv.([]any)
+	if !ok {
+		return "", nil, invalid("%s[%q] must be an array of {key, value}", where, name)
+	}
+	out := make([]event.HeaderValue, 0, len(list))
+	for _, item := range list {
+		im, ok := item.(map[string]any)
+		if !ok {
+			return "", nil, invalid("%s[%q] must be an array of {key, value}", where, name)
+		}
+		value, ok := im["value"].(string)
+		if !ok {
+			return "", nil, invalid("%s[%q]: value must be a string, not %s", where, name, describe(im["value"]))
+		}
+		key, _ := im["key"].(string)
+		if key == "" {
+			key = textproto.CanonicalMIMEHeaderKey(lower)
+		}
+		if strings.ToLower(key) != lower {
+			return "", nil, invalid("%s[%q]: key %q does not match the header name", where, name, key)
+		}
+		if strings.ContainsAny(value, "\r\n\x00") || strings.ContainsAny(key, "\r\n\x00") {
+			return "", nil, invalid("%s[%q]: the value contains CR, LF or NUL", where, name)
+		}
+		if len(value) > maxHeaderValueSize {
+			return "", nil, invalid("%s[%q]: the value is over %d bytes", where, name, maxHeaderValueSize)
+		}
+		out = append(out, event.HeaderValue{Key: key, Value: value})
+	}
+	return lower, out, nil
+}
+
 // checkHeaderRules refuses disallowed headers and any change to the trigger's read-only ones.
-// before is nil for a generated response (read-only rules do not apply to it).
-func checkHeaderRules(t event.Trigger, before, after event.Headers) error {
+// before is nil for a generated response (read-only rules do not apply to it). touched, when
+// not nil, names (lower case) the only headers that may differ from before: the others were
+// copied from it, and a header the viewer sent that functions are not shown is not the
+// function's doing.
+func checkHeaderRules(t event.Trigger, before, after event.Headers, touched []string) error {
 	if before != nil && sameHeaders(before, after) {
 		return nil // untouched: nothing can have been added or changed
 	}
-	for name := range after {
-		if isDisallowed(name) {
-			return invalid("the function tried to add the disallowed header %s", name)
+	if touched != nil {
+		for _, name := range touched {
+			if _, ok := after[name]; ok && isDisallowed(name) {
+				return invalid("the function tried to add the disallowed header %s", name)
+			}
+		}
+	} else {
+		for name := range after {
+			if isDisallowed(name) {
+				return invalid("the function tried to add the disallowed header %s", name)
+			}
 		}
 	}
 	if before == nil {
 		return nil
 	}
 	for _, name := range event.ReadOnly(t) {
+		if touched != nil && !slices.Contains(touched, name) {
+			continue
+		}
 		if !sameValues(before[name], after[name]) {
 			return invalid("the function tried to add, delete, or change the read-only header %s", name)
 		}

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -44,7 +45,7 @@ func (v view) changed(k string) bool {
 		was, had := v.base[k]
 		return has != had || !reflect.DeepEqual(now, was)
 	}
-	_, touched := v.ov.Touched[k]
+	_, touched := v.ov.Touch(k)
 	return touched || v.ov.Deleted[k]
 }
 
@@ -65,53 +66,59 @@ func (v view) has(k string) bool {
 func materialize(v any) any { return jsruntime.Materialize(v) }
 
 // headersResult reads a header map a hook returned; in is what it was given. Only the headers
-// the hook touched are parsed.
-func headersResult(v any, in event.Headers, where string) (event.Headers, error) {
+// the hook touched are parsed. touched, when not nil, names the only headers (lower case) that
+// may differ from in.
+func headersResult(v any, in event.Headers, where string) (h event.Headers, touched []string, err error) {
 	switch x := v.(type) {
 	case nil:
-		return event.Headers{}, nil
+		return event.Headers{}, nil, nil
 	case *headersLazy:
 		if sameHeaders(x.h, in) {
-			return in, nil
+			return in, nil, nil
 		}
 	case *jsruntime.Overlay:
 		if hl, ok := x.Base.(*headersLazy); ok && sameHeaders(hl.h, in) {
 			if x.Unchanged() {
-				return in, nil
+				return in, nil, nil
 			}
-			// Parse what the hook touched; most hooks only read, so the input map is kept when
-			// every touched header came back as it was.
-			parsed := make(map[string][]event.HeaderValue, len(x.Touched))
+			// Parse what the hook touched; the input map is kept when every touched header came
+			// back as it was.
+			touched = make([]string, 0, len(x.Touched)+len(x.Deleted))
+			lists := make([][]event.HeaderValue, 0, len(x.Touched))
 			same := len(x.Deleted) == 0
-			for name, list := range x.Touched {
-				one, err := parseHeaders(map[string]any{name: list}, where)
+			for _, m := range x.Touched {
+				name, list := m.Key, m.Value
+				lower, one, err := parseHeaderList(name, materialize(list), where)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
-				lower := strings.ToLower(name)
-				parsed[lower] = one[lower]
-				if same && (lower != name || !slices.Equal(one[lower], in[lower])) {
+				touched, lists = append(touched, lower), append(lists, one)
+				if same && (lower != name || !slices.Equal(one, in[lower])) {
 					same = false
 				}
 			}
 			if same {
-				return in, nil
+				return in, nil, nil
 			}
-			out := in.Clone()
+			// A shallow copy: header lists are replaced, never changed in place.
+			out := maps.Clone(in)
 			for name := range x.Deleted {
-				delete(out, strings.ToLower(name))
+				lower := strings.ToLower(name)
+				delete(out, lower)
+				touched = append(touched, lower)
 			}
-			for name, list := range parsed {
-				if len(list) == 0 {
-					delete(out, name)
+			for i, lower := range touched[:len(lists)] {
+				if len(lists[i]) == 0 {
+					delete(out, lower)
 					continue
 				}
-				out[name] = list
+				out[lower] = lists[i]
 			}
-			return out, nil
+			return out, touched, nil
 		}
 	}
-	return parseHeaders(materialize(v), where)
+	h, err = parseHeaders(materialize(v), where)
+	return h, nil, err
 }
 
 // sameHeaders reports whether a and b are the same map (not merely equal).

@@ -37,3 +37,13 @@ func BenchmarkCallFloorSync(b *testing.B) {
 		}
 	}
 }
+
+// What a CloudFront Function call pays to know its thread's CPU clock (budgetGuard.arm and
+// disarm, without the timer): the thread is locked for the call, and its id read.
+func BenchmarkFunctionThreadLock(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		lockThread()
+		unlockThread()
+	}
+}

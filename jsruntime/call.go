@@ -155,8 +155,12 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 		}
 	}
 	lctx := v.lctx
-	_ = lctx.Set("functionName", c.FunctionName)
-	_ = lctx.Set("awsRequestId", c.RequestID)
+	_ = lctx.Set("functionName", v.name(c.FunctionName))
+	if c.RequestID != v.lastID || v.lastIDVal == nil {
+		// The hooks of one request often run on the same runtime one after the other.
+		v.lastID, v.lastIDVal = c.RequestID, rt.ToValue(c.RequestID)
+	}
+	_ = lctx.Set("awsRequestId", v.lastIDVal)
 	if c.ContextJSON != "" {
 		extra, err := v.parseJSON(c.ContextJSON, "context")
 		if err != nil {

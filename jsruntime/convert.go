@@ -46,8 +46,9 @@ func ToJS(rt *goja.Runtime, v any) goja.Value {
 		return rt.ToValue(x)
 	case bool, int, int64, float64:
 		return rt.ToValue(x)
-	case Lazy:
-		return rt.NewDynamicObject(&lazyObject{rt: rt, src: x})
+	case Lazy, LazyList:
+		v, _ := toJSNode(rt, x)
+		return v
 	case *Object:
 		o := rt.NewObject()
 		for _, k := range x.Keys {
@@ -84,7 +85,7 @@ func ToJS(rt *goja.Runtime, v any) goja.Value {
 // FromJS reads a result as JSON.stringify would see it: objects become map[string]any, arrays
 // []any, numbers float64 (int64 when whole), and functions and undefined members are left out.
 // toJSON methods (Date, Buffer) are honoured. undefined and null become nil. A Lazy object that
-// was passed in comes back as an *Overlay.
+// was passed in comes back as an *Overlay, a LazyList as a *ListOverlay.
 func FromJS(rt *goja.Runtime, v goja.Value) any {
 	return fromJS(rt, v, 0)
 }
@@ -92,8 +93,9 @@ func FromJS(rt *goja.Runtime, v goja.Value) any {
 const maxDepth = 64
 
 var (
-	lazyType    = reflect.TypeOf((*lazyObject)(nil))
-	promiseType = reflect.TypeOf((*goja.Promise)(nil))
+	lazyType     = reflect.TypeOf((*lazyObject)(nil))
+	lazyListType = reflect.TypeOf((*lazyList)(nil))
+	promiseType  = reflect.TypeOf((*goja.Promise)(nil))
 )
 
 func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
@@ -120,8 +122,9 @@ func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
 	if _, isFn := goja.AssertFunction(o); isFn {
 		return nil
 	}
-	if o.ExportType() == lazyType { // Export of a plain object would build a whole map
-		return o.Export().(*lazyObject).overlay(rt, depth)
+	switch o.ExportType() { // Export of a plain object would build a whole map
+	case lazyType, lazyListType:
+		return o.Export().(lazyNode).data(rt, depth)
 	}
 	if tj, ok := goja.AssertFunction(o.Get("toJSON")); ok {
 		r, err := tj(o)

@@ -1,6 +1,6 @@
 package jsruntime
 
-// Materialize turns lazy data (Overlay, Lazy, *Object) into plain maps and slices, for results
+// Materialize turns lazy data (Overlay, ListOverlay, Lazy, LazyList, *Object) into plain maps and slices, for results
 // that are read in full rather than where they were touched.
 func Materialize(v any) any {
 	switch x := v.(type) {
@@ -12,9 +12,25 @@ func Materialize(v any) any {
 			}
 		}
 		for _, k := range x.Order {
-			m[k] = Materialize(x.Touched[k])
+			v, _ := x.Touch(k)
+			m[k] = Materialize(v)
 		}
 		return m
+	case *ListOverlay:
+		if x.Items == nil {
+			return Materialize(x.Base)
+		}
+		out := make([]any, len(x.Items))
+		for i, e := range x.Items {
+			out[i] = Materialize(e)
+		}
+		return out
+	case LazyList:
+		out := make([]any, x.Len())
+		for i := range out {
+			out[i] = Materialize(x.Index(i))
+		}
+		return out
 	case Lazy:
 		m := map[string]any{}
 		for _, k := range x.Keys() {

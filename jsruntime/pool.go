@@ -12,22 +12,23 @@ import (
 // Pool is a bounded set of runtimes for one bundle. A call borrows a runtime and returns it
 // when the call ends, so runtimes are never held across other I/O.
 type Pool struct {
-	b         *Bundle
-	idle      chan *vm
-	mu        sync.Mutex
-	created   int // runtimes alive, abandoned ones included
+	b  *Bundle
+	mu sync.Mutex
+	// idle runtimes, the one used last on top: calls go to the runtime whose objects are still
+	// in the CPU's caches, and under load only as many runtimes as calls run at once stay warm.
+	idle      []*vm
+	waiters   []chan *vm // calls waiting for a runtime when MaxPool are out, the first first
+	created   int        // runtimes alive, abandoned ones included
 	abandoned atomic.Int32
 	closed    atomic.Bool
 }
 
 // NewPool makes a pool for b and creates Options.Prewarm runtimes up front.
 func NewPool(b *Bundle) *Pool {
-	p := &Pool{b: b, idle: make(chan *vm, b.opt.MaxPool)}
+	p := &Pool{b: b}
 	for i := 0; i < b.opt.Prewarm; i++ {
-		p.mu.Lock()
+		p.idle = append(p.idle, newVM(b))
 		p.created++
-		p.mu.Unlock()
-		p.idle <- newVM(b)
 	}
 	return p
 }
@@ -49,11 +50,7 @@ func (p *Pool) Call(ctx context.Context, c Call) (any, error) {
 	}
 	v.job, v.jobCtx, v.pool = c, ctx, p
 	v.phase.Store(phaseRunning)
-	select {
-	case idleWorkers <- v:
-	default:
-		go work(v)
-	}
+	handOff(v)
 	if <-v.signal == sigExpired {
 		// The watchdog has interrupted the call; JavaScript stops at its next instruction.
 		grace := time.NewTimer(p.b.opt.StopGrace)
@@ -93,17 +90,41 @@ const (
 	phaseAbandoned
 )
 
-// idleWorkers hands calls to worker goroutines that are free. Workers are shared by all pools
-// (so a generation's runtimes are not kept alive by goroutines of their own); there are about as
-// many as calls ran at once at the busiest (one finishing a call is not yet free, and another may
-// start beside it).
-var idleWorkers = make(chan *vm)
+// A worker is a goroutine that runs calls. Workers are shared by all pools (so a generation's
+// runtimes are not kept alive by goroutines of their own); there are about as many as calls ran
+// at once at the busiest (one finishing a call is not yet free, and another may start beside it).
+type worker struct{ next chan *vm }
+
+// idleWorkers are the free workers, the one freed last on top: its stack is still in the cache
+// and still as large as calls need (an idle goroutine's stack shrinks at garbage collection).
+var idleWorkers struct {
+	sync.Mutex
+	stack []*worker
+}
+
+// handOff gives v's call to a free worker, or to a new one.
+func handOff(v *vm) {
+	idleWorkers.Lock()
+	if n := len(idleWorkers.stack); n > 0 {
+		w := idleWorkers.stack[n-1]
+		idleWorkers.stack[n-1] = nil
+		idleWorkers.stack = idleWorkers.stack[:n-1]
+		idleWorkers.Unlock()
+		w.next <- v
+		return
+	}
+	idleWorkers.Unlock()
+	go (&worker{next: make(chan *vm, 1)}).work(v)
+}
 
 // work runs calls, starting with v's, then waits for the next one.
-func work(v *vm) {
+func (w *worker) work(v *vm) {
 	for {
 		v.runJob()
-		v = <-idleWorkers
+		idleWorkers.Lock()
+		idleWorkers.stack = append(idleWorkers.stack, w)
+		idleWorkers.Unlock()
+		v = <-w.next
 	}
 }
 
@@ -165,43 +186,65 @@ func (p *Pool) get(ctx context.Context, timeout time.Duration) (*vm, error) {
 	if p.closed.Load() {
 		return nil, ErrPoolClosed
 	}
-	select {
-	case v := <-p.idle:
-		return v, nil
-	default:
-	}
 	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		v := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return v, nil
+	}
 	if p.created < p.b.opt.MaxPool {
 		p.created++
 		p.mu.Unlock()
 		return newVM(p.b), nil
 	}
+	wait := make(chan *vm, 1)
+	p.waiters = append(p.waiters, wait)
 	p.mu.Unlock()
 	if timeout <= 0 {
 		timeout = p.b.opt.DefaultTimeout
 	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
+	var err error
 	select {
-	case v := <-p.idle:
+	case v := <-wait:
 		return v, nil
 	case <-t.C:
-		return nil, ErrPoolExhausted
+		err = ErrPoolExhausted
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		err = ctx.Err()
 	}
+	p.mu.Lock()
+	for i, w := range p.waiters {
+		if w == wait {
+			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			p.mu.Unlock()
+			return nil, err
+		}
+	}
+	p.mu.Unlock()
+	p.put(<-wait) // a runtime was handed to this call as it gave up: pass it on
+	return nil, err
 }
 
 func (p *Pool) put(v *vm) {
+	p.mu.Lock()
 	if p.closed.Load() {
-		p.drop()
+		p.created--
+		p.mu.Unlock()
 		return
 	}
-	select {
-	case p.idle <- v:
-	default:
-		p.drop()
+	if len(p.waiters) > 0 {
+		wait := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		p.mu.Unlock()
+		wait <- v
+		return
 	}
+	p.idle = append(p.idle, v)
+	p.mu.Unlock()
 }
 
 func (p *Pool) drop() {
@@ -213,17 +256,14 @@ func (p *Pool) drop() {
 // Close stops the pool from handing out runtimes; those in use are dropped when they return,
 // and idle ones are released now.
 func (p *Pool) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed.Swap(true) {
 		return
 	}
-	for {
-		select {
-		case <-p.idle:
-			p.drop()
-		default:
-			return
-		}
-	}
+	p.created -= len(p.idle)
+	clear(p.idle)
+	p.idle = nil
 }
 
 // Stats are the pool's counters.

@@ -23,7 +23,10 @@ type vm struct {
 	inspectJS *goja.Object  // js/inspect.js's exports, once console or util needed them
 	formatJS  goja.Callable // its format
 	stringify goja.Callable
-	lctx      *goja.Object // the context argument, reused: only its per-call fields change
+	lctx      *goja.Object          // the context argument, reused: only its per-call fields change
+	names     map[string]goja.Value // function names as JavaScript strings, made once
+	lastID    string                // the request id of the last call, and as JavaScript
+	lastIDVal goja.Value
 
 	cur          *callState // the call running now
 	state        callState  // storage for cur, reused
@@ -242,4 +245,18 @@ func (v *vm) thrownText(a goja.Value) string {
 		}
 	}
 	return a.String()
+}
+
+// name returns a function name as a JavaScript string, made once per runtime: the same few names
+// come with every call.
+func (v *vm) name(s string) goja.Value {
+	n, ok := v.names[s]
+	if !ok {
+		if v.names == nil {
+			v.names = map[string]goja.Value{}
+		}
+		n = v.rt.ToValue(s)
+		v.names[s] = n
+	}
+	return n
 }

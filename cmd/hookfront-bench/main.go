@@ -42,6 +42,7 @@ func main() {
 		requests    = flag.Int("requests", 10_000, "with -cluster: viewer requests per scenario")
 		keys        = flag.Int("keys", 10_000, "with -cluster: distinct objects")
 		zipfS       = flag.Float64("zipf", 1.1, "with -cluster: Zipf exponent of the objects' popularity (> 1)")
+		compare     = flag.String("compare", "", "another hookfront binary (a build before a change) measured beside the first, row by row in the same rounds")
 	)
 	flag.Parse()
 	if *cluster {
@@ -52,7 +53,7 @@ func main() {
 		}
 		return
 	}
-	opt := options{hookfront: *hookfront, rounds: *rounds, round: *roundTime, conc: *concurrency, cpuprofile: *cpuprofile, blProfile: *blProfile, only: *only, fill: *fill}
+	opt := options{hookfront: *hookfront, rounds: *rounds, round: *roundTime, conc: *concurrency, cpuprofile: *cpuprofile, blProfile: *blProfile, only: *only, fill: *fill, compare: *compare}
 	if err := run(opt); err != nil {
 		fmt.Fprintln(os.Stderr, "hookfront-bench:", err)
 		os.Exit(1)
@@ -126,6 +127,8 @@ type target struct {
 	path  string
 	isRef bool // the baseline the others are compared with
 	vs    int  // when > 0: the target (by index) this one's extra CPU is reported against
+	// compared marks a row measured on the -compare binary, beside the row before it.
+	compared bool
 }
 
 type options struct {
@@ -137,6 +140,7 @@ type options struct {
 	blProfile  string
 	only       string
 	fill       int
+	compare    string
 }
 
 func run(opt options) error {
@@ -230,7 +234,7 @@ func run(opt options) error {
 		{name: "…trace summary", proc: traced["summary"], path: "/nohooks/nostore", vs: 1},
 		{name: "…trace full", proc: traced["full"], path: "/nohooks/nostore", vs: 1},
 		{name: "…metrics", proc: traced["metrics"], path: "/nohooks/nostore", vs: 1},
-		{name: "hookfront, 2 no-op origin hooks, miss", proc: hf, path: "/ohooks/nostore"},
+		{name: "hookfront, 2 header origin hooks, miss", proc: hf, path: "/ohooks/nostore"},
 		{name: "…trace summary", proc: traced["summary"], path: "/ohooks/nostore", vs: 5},
 		{name: "…trace full", proc: traced["full"], path: "/ohooks/nostore", vs: 5},
 		{name: "…metrics", proc: traced["metrics"], path: "/ohooks/nostore", vs: 5},
@@ -239,7 +243,7 @@ func run(opt options) error {
 		{name: "…trace summary", proc: traced["summary"], path: "/hit/cached", vs: 10},
 		{name: "…trace full", proc: traced["full"], path: "/hit/cached", vs: 10},
 		{name: "…metrics", proc: traced["metrics"], path: "/hit/cached", vs: 10},
-		{name: "hookfront, cache hit, 2 no-op viewer hooks", proc: hf, path: "/vhooks/cached"},
+		{name: "hookfront, cache hit, 2 header viewer hooks", proc: hf, path: "/vhooks/cached"},
 		{name: "…same, callback-style hooks", proc: hf, path: "/vhooks-cb/cached"},
 		{name: "hookfront, cache hit, 1 viewer-req function", proc: hf, path: "/fhit/cached"},
 	}
@@ -269,6 +273,19 @@ func run(opt options) error {
 			}
 		}
 		targets = kept
+	}
+	if opt.compare != "" {
+		if targets, err = withCompared(targets, hf, opt.compare, cfg); err != nil {
+			return err
+		}
+		defer func() {
+			for _, t := range targets {
+				if t.compared {
+					t.proc.stop()
+					return
+				}
+			}
+		}()
 	}
 	results := make([][]roundResult, len(targets))
 	fmt.Printf("hookfront-bench: %d rounds of %v per target, %d keep-alive connections, GOMAXPROCS=%d, %d CPUs\n", rounds, roundTime, conc, runtime.GOMAXPROCS(0), runtime.NumCPU())
@@ -312,13 +329,39 @@ func writeConfig(dir, origin, trace string, metrics bool) (string, error) {
 	if err := os.MkdirAll(hooks, 0o755); err != nil {
 		return "", err
 	}
+	// The hook targets run hooks that read a header and set another (what real hooks do), async
+	// and callback style.
 	files := map[string]string{
-		"noop-request.js":  "exports.handler = async (event) => event.Records[0].cf.request;\n",
-		"noop-response.js": "exports.handler = async (event) => event.Records[0].cf.response;\n",
-		"cb-request.js":    "exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.request);\n",
-		"cb-response.js":   "exports.handler = (event, context, callback) => callback(null, event.Records[0].cf.response);\n",
-		"reload.js":        "exports.handler = async () => ({status: '200', body: 'v0'});\n",
-		"fn-noop.js":       "function handler(event) { return event.request; }\n",
+		"header-request.js": `exports.handler = async (event) => {
+  const request = event.Records[0].cf.request;
+  const ua = request.headers['user-agent'];
+  request.headers['x-client'] = [{ key: 'X-Client', value: ua ? ua[0].value.slice(0, 16) : 'unknown' }];
+  return request;
+};
+`,
+		"header-response.js": `exports.handler = async (event) => {
+  const response = event.Records[0].cf.response;
+  const type = response.headers['content-type'];
+  response.headers['x-content-kind'] = [{ key: 'X-Content-Kind', value: type && type[0].value.startsWith('text/') ? 'text' : 'other' }];
+  return response;
+};
+`,
+		"cb-request.js": `exports.handler = (event, context, callback) => {
+  const request = event.Records[0].cf.request;
+  const ua = request.headers['user-agent'];
+  request.headers['x-client'] = [{ key: 'X-Client', value: ua ? ua[0].value.slice(0, 16) : 'unknown' }];
+  callback(null, request);
+};
+`,
+		"cb-response.js": `exports.handler = (event, context, callback) => {
+  const response = event.Records[0].cf.response;
+  const type = response.headers['content-type'];
+  response.headers['x-content-kind'] = [{ key: 'X-Content-Kind', value: type && type[0].value.startsWith('text/') ? 'text' : 'other' }];
+  callback(null, response);
+};
+`,
+		"reload.js":  "exports.handler = async () => ({status: '200', body: 'v0'});\n",
+		"fn-noop.js": "function handler(event) { return event.request; }\n",
 	}
 	for n, b := range files {
 		if err := os.WriteFile(filepath.Join(hooks, n), []byte(b), 0o644); err != nil {
@@ -333,14 +376,14 @@ behaviors:
   - {path_pattern: /nohooks/*, target: o}
   - path_pattern: /ohooks/*
     target: o
-    hooks: {origin-request: noop-request.js, origin-response: noop-response.js}
+    hooks: {origin-request: header-request.js, origin-response: header-response.js}
   - path_pattern: /ohooks-cb/*
     target: o
     hooks: {origin-request: cb-request.js, origin-response: cb-response.js}
   - {path_pattern: /hit/*, target: o}
   - path_pattern: /vhooks/*
     target: o
-    hooks: {viewer-request: noop-request.js, viewer-response: noop-response.js}
+    hooks: {viewer-request: header-request.js, viewer-response: header-response.js}
   - path_pattern: /vhooks-cb/*
     target: o
     hooks: {viewer-request: cb-request.js, viewer-response: cb-response.js}

@@ -89,7 +89,7 @@ func (h Headers) ToHTTPHeader() (http.Header, string) {
 		for _, hv := range list {
 			all = append(all, hv.Value)
 		}
-		canon := textproto.CanonicalMIMEHeaderKey(name)
+		canon := canonicalName(name, list)
 		if prev, ok := out[canon]; ok { // "X-A" and "x-a" from a hook: one header
 			out[canon] = append(prev[:len(prev):len(prev)], all[start:]...)
 			continue
@@ -97,6 +97,42 @@ func (h Headers) ToHTTPHeader() (http.Header, string) {
 		out[canon] = all[start:len(all):len(all)]
 	}
 	return out, host
+}
+
+// canonicalName is textproto.CanonicalMIMEHeaderKey(name) without building a string when the
+// list's first key already is that form, as keys made from Go's own headers are.
+func canonicalName(name string, list []HeaderValue) string {
+	if len(list) > 0 && isCanonicalOf(list[0].Key, name) {
+		return list[0].Key
+	}
+	return textproto.CanonicalMIMEHeaderKey(name)
+}
+
+// isCanonicalOf reports whether key is the canonical form of name, for names of letters, digits
+// and hyphens (anything else is left to textproto).
+func isCanonicalOf(key, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-':
+		default:
+			return false
+		}
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if key[i] != c {
+			return false
+		}
+		upper = c == '-'
+	}
+	return true
 }
 
 // Get returns the first value of the named (any case) header.

@@ -2,6 +2,7 @@ package event
 
 import (
 	"net/http"
+	"net/textproto"
 	"reflect"
 	"testing"
 )
@@ -37,5 +38,21 @@ func BenchmarkFromHTTPHeader(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		FromHTTPHeader(h, "example.com")
+	}
+}
+
+func TestCanonicalNameIsTextprotos(t *testing.T) {
+	for _, c := range [][2]string{
+		{"x-client", "X-Client"}, {"x-client", "x-client"}, {"x-client", "X-CLIENT"}, {"content-md5", "Content-Md5"},
+		{"www-authenticate", "Www-Authenticate"}, {"x--a", "X--A"}, {"-x", "-X"}, {"a1-b", "A1-B"}, {"x_y", "X_y"},
+		{"x y", "X y"}, {"é", "É"}, {"host", "Hos"}, {"x-a", ""},
+	} {
+		list := []HeaderValue{{Key: c[1], Value: "v"}}
+		if got, want := canonicalName(c[0], list), textproto.CanonicalMIMEHeaderKey(c[0]); got != want {
+			t.Errorf("canonicalName(%q, key %q) = %q, textproto says %q", c[0], c[1], got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { canonicalName("x-client", []HeaderValue{{Key: "X-Client"}}) }); n != 0 {
+		t.Errorf("%v allocations for a name whose key is canonical", n)
 	}
 }

@@ -52,7 +52,7 @@ func (o obj) touched(k string) bool {
 	if o.ov == nil {
 		return true
 	}
-	_, t := o.ov.Touched[k]
+	_, t := o.ov.Touch(k)
 	return t || o.ov.Deleted[k]
 }
 
@@ -395,7 +395,8 @@ func headersResult(v any, in event.Headers, cookie, where string) (event.Headers
 					delete(out, name)
 				}
 			}
-			for name, ev := range ov.Touched {
+			for _, tm := range ov.Touched {
+				name, ev := tm.Key, tm.Value
 				lower := strings.ToLower(name)
 				orig := values(in[lower])
 				e, err := entryResult(ev, &entry{values: orig}, false, where, name)
@@ -475,7 +476,8 @@ func pairsResult(v any, orig *pairs, withAttrs bool, where string) (*pairs, bool
 		}
 		for _, k := range x.Order {
 			names = append(names, k)
-			m[k] = jsruntime.Materialize(x.Touched[k])
+			v, _ := x.Touch(k)
+			m[k] = jsruntime.Materialize(v)
 		}
 	case map[string]any:
 		m = x
@@ -517,7 +519,8 @@ func sameEntries(ov *jsruntime.Overlay, orig *pairs, withAttrs bool, where strin
 			return false
 		}
 	}
-	for name, v := range ov.Touched {
+	for _, tm := range ov.Touched {
+		name, v := tm.Key, tm.Value
 		e, err := entryResult(v, orig.entries[name], withAttrs, where, name)
 		o := orig.entries[name]
 		if err != nil || e == nil || o == nil || !slices.Equal(e.values, o.values) || (withAttrs && !slices.Equal(e.attrs, o.attrs)) {
