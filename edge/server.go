@@ -411,6 +411,9 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 			keyed = vr.pol.keyedHeader
 		}
 		plan, why = planStore(keyed, base, key, vr.ae, res.header, tx.b.TTL.ttlFor(res.status, res.header, s.errorTTL(tx, res.status), now))
+		if plan.key != "" && vr.unkeyedAuthorization(tx.d) && !sharedDespiteAuthorization(res.header) {
+			plan, why = storePlan{}, "the request carried Authorization, which is not in the cache key, and the response is not marked public"
+		}
 		if why != "" {
 			tx.note = "not cached: " + why
 		}
