@@ -363,6 +363,8 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 			return nil
 		case errors.Is(err, errBodyTimeout):
 			return s.viewerBodyTimeout(tx)
+		case errors.Is(err, errViewerBody):
+			return s.badViewerBody(tx)
 		case errors.As(err, &he):
 			return s.hookFailure(he, tx)
 		case stale != nil:
