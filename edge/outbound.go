@@ -170,6 +170,9 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 	if ev != nil {
 		uri, query = ev.URI, ev.QueryString
 		header, host = ev.Headers.ToHTTPHeader()
+		if vr.pol == nil && host == vr.host {
+			host = "" // the viewer's, as the event showed it: without policies the origin gets its own
+		}
 		if eo := ev.Origin; eo != nil {
 			scheme, prefix = eo.Protocol, eo.Path
 			hostport = net.JoinHostPort(eo.DomainName, strconv.Itoa(eo.Port))
@@ -186,7 +189,7 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 	} else {
 		header = vr.header.Clone()
 	}
-	if vr.pol == nil || host == "" {
+	if host == "" {
 		host = hostport // the origin's own, unless policies forward the viewer's (or a hook set one)
 	}
 	removeHopHeaders(header)
