@@ -540,6 +540,11 @@ func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, n
 		}
 		h[k] = v
 	}
+	if etag := h.Get("Etag"); strings.HasPrefix(e.Header.Get("Etag"), "W/") && strings.HasPrefix(etag, `"`) {
+		// The entry's validator was weak (the edge compressed it, ETag conversion): the 304's
+		// strong one is its origin body's, not these bytes'.
+		h["Etag"] = []string{"W/" + etag}
+	}
 	h = compactHeader(h)
 	ne := &Entry{Status: e.Status, Header: h, Body: e.Body, Stored: now, Expires: now.Add(tx.b.TTL.ttlFor(e.Status, h, s.errorTTL(tx, e.Status), now))}
 	if ne.Expires.After(now) {
