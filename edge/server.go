@@ -531,14 +531,26 @@ func (s *Server) markPass(key string, now time.Time) {
 }
 
 // refresh serves a stale entry the origin confirmed with 304, with the 304's headers merged in
-// and a new TTL. A Set-Cookie on the 304 goes to this viewer only, never into the entry.
+// and a new TTL. A Set-Cookie on the 304, and any field its qualified no-cache names, go to
+// this viewer only, never into the entry.
 func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, now time.Time) *response {
 	h := e.Header.Clone()
+	omit := noCacheFields(h304)
+	var own http.Header // the fields for this viewer only
 	for k, v := range h304 {
-		if k == "Content-Length" || k == "Set-Cookie" {
-			continue
+		switch {
+		case k == "Content-Length":
+		case k == "Set-Cookie" || omit[strings.ToLower(k)]:
+			if own == nil {
+				own = http.Header{}
+			}
+			own[k] = v
+		default:
+			h[k] = v
 		}
-		h[k] = v
+	}
+	for name := range omit {
+		h.Del(name)
 	}
 	if etag := h.Get("Etag"); strings.HasPrefix(e.Header.Get("Etag"), "W/") && strings.HasPrefix(etag, `"`) {
 		// The entry's validator was weak (the edge compressed it, ETag conversion): the 304's
@@ -553,9 +565,11 @@ func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, n
 	}
 	tx.cacheStep(key, CacheRefreshHit, "the origin answered 304 Not Modified", ne.Expires.Sub(now))
 	resp := hitResponse(ne, xRefresh)
-	if cookies, ok := h304["Set-Cookie"]; ok {
+	if own != nil {
 		resp.header = h.Clone()
-		resp.header["Set-Cookie"] = cookies
+		for k, v := range own {
+			resp.header[k] = v
+		}
 		resp.entry = nil
 	}
 	return resp
