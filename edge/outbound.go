@@ -35,7 +35,7 @@ type viewerRequest struct {
 	// gets that instead of what the viewer sent (a cacheable request).
 	ae       acceptEncoding
 	aeNormal bool
-	timeout  *timedBody // on the viewer's body, when it has one and a timeout is set
+	timeout  *timedBody // on the viewer's body, when it has one: its timeout and failures
 }
 
 func newViewerRequest(r *http.Request) *viewerRequest {
