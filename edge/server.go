@@ -271,6 +271,12 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 		tx.cacheStep("", CacheNotCachable, notCachedWhy(s.cache == nil), 0)
 		return s.fromOrigin(ctx, tx, vr, "", "", nil, withPages)
 	}
+	if b.fwd != nil && b.fwd.noCache {
+		// CloudFront sends every request of such a behavior to the origin: errors, which may
+		// depend on any header too, are not kept either.
+		tx.cacheStep("", CacheNotCachable, `the behavior forwards every header (forwarded_values headers: ["*"])`, 0)
+		return s.fromOrigin(ctx, tx, vr, "", "", nil, withPages)
+	}
 	// The viewer's Accept-Encoding counts as CloudFront normalises it, for the cache (responses
 	// that vary on it are stored per value) and for the origin, which gets the normalised value
 	// (under policies, the value their gzip and brotli settings make).
