@@ -120,6 +120,7 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 		}
 		if err != nil {
 			if vr.bodyTimedOut() { // before the context, which net/http cancels on a read error
+				hp.unknown(i)
 				a.err = "viewer_body_timeout"
 				tx.attempts = append(tx.attempts, a)
 				return nil, errBodyTimeout
@@ -127,6 +128,12 @@ func (s *Server) attempts(ctx context.Context, tx *exchange, vr *viewerRequest, 
 			if ctx.Err() != nil {
 				hp.unknown(i)
 				return nil, errClientGone
+			}
+			if vr.bodyFailed() { // the viewer's body broke on its way: no failover, no health
+				hp.unknown(i)
+				a.err = "viewer_body_error"
+				tx.attempts = append(tx.attempts, a)
+				return nil, errViewerBody
 			}
 			hp.observed(i, group, vr.method, err, 0)
 			a.err = errorKind(err)

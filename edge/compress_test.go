@@ -315,3 +315,37 @@ func benchEncode(b *testing.B, enc acceptEncoding) {
 		_ = e.Close()
 	}
 }
+
+// A compressed entry's weak ETag stays weak when a 304 renews it: the origin's 304 carries the
+// strong ETag of its own (uncompressed) body, and merged as it is it would claim the encoded
+// bytes are byte-for-byte that body (CloudFront's "ETag header conversion" is there to prevent
+// it: a range or If-Range across the two representations would mix their bytes). Before, the
+// renewed gzip entry carried the origin's strong "v1".
+func TestRenewedCompressedEntryKeepsItsWeakETag(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("Etag", `"v1"`)
+		if strings.Contains(r.Header.Get("If-None-Match"), `"v1"`) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Length", "5000")
+		io.WriteString(w, text(5000))
+	})
+	b := behavior(t, "*", "o")
+	b.Compress = true
+	d := &Distribution{Origins: []*Origin{org(t, "o", o.URL)}, Behaviors: []*Behavior{b}}
+	s, ts := edgeServer(t, d, Options{})
+	for _, c := range []struct{ ae, enc, etag string }{{"gzip", "gzip", `W/"v1"`}, {"", "", `"v1"`}} {
+		first := fetchEnc(t, "GET", ts.URL+"/p", c.ae)
+		expire(s)
+		r := fetchEnc(t, "GET", ts.URL+"/p", c.ae)
+		if r.header.Get("X-Cache") != xRefresh || r.header.Get("Content-Encoding") != c.enc || decode(t, r) != text(5000) || r.body != first.body {
+			t.Fatalf("Accept-Encoding %q: renewed entry: %v", c.ae, r.header)
+		}
+		if got := r.header.Get("Etag"); got != c.etag {
+			t.Errorf("Accept-Encoding %q: the renewed entry's ETag is %s, want %s", c.ae, got, c.etag)
+		}
+	}
+}

@@ -149,14 +149,32 @@ func (d *Distribution) Close() {
 // match returns the first behavior whose pattern matches path; the default "*" always does.
 // path is the decoded path (URL.Path): a percent-encoded character matches as the character it
 // stands for, so "%2A" or "%61dmin" cannot step around a pattern. CloudFront does not document
-// which form it matches; the decoded one is what the origin acts on.
+// which form it matches; the decoded one is what the origin acts on. For the same reason runs of
+// slashes match as one: many origins merge them (nginx does by default), so "//admin/x" must
+// not step around "/admin/*". The path forwarded and the cache key keep them.
 func (d *Distribution) match(path string) *Behavior {
+	if strings.Contains(path, "//") {
+		path = mergeSlashes(path)
+	}
 	for _, b := range d.Behaviors {
 		if b.Pattern.Match(path) {
 			return b
 		}
 	}
 	return d.Behaviors[len(d.Behaviors)-1]
+}
+
+// mergeSlashes replaces each run of slashes in path by one.
+func mergeSlashes(path string) string {
+	var b strings.Builder
+	b.Grow(len(path))
+	for i := 0; i < len(path); i++ {
+		if path[i] == '/' && i > 0 && path[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(path[i])
+	}
+	return b.String()
 }
 
 // methodSet is a small bit set of the methods a behavior knows.

@@ -48,7 +48,7 @@ type attemptLog struct {
 	start  time.Time
 	url    *url.URL // as sent
 	status int      // 0 when no response
-	err    string   // connect_failure, timeout, error (body_… when the body failed), when no usable response
+	err    string   // connect_failure, timeout, error (body_… when the body failed), viewer_body_…, when no usable response
 	dur    time.Duration
 	next   string // why the next member was tried, when one was
 	stop   string // why the next member was not tried, when a GET would have been

@@ -115,6 +115,12 @@ func (ps *policyState) originHeader(vr *viewerRequest) http.Header {
 	if f.legacyAuth && (vr.method == http.MethodGet || vr.method == http.MethodHead || (vr.method == http.MethodOptions && f.legacyAuthOptions)) {
 		delete(out, "Authorization")
 	}
+	if c, ok := vh["Connection"]; ok {
+		// The headers the viewer's Connection lists belong to its connection (RFC 9110 §7.6.1);
+		// applied here, it cannot reach the headers the edge adds below.
+		out["Connection"] = c
+		removeHopHeaders(out)
+	}
 	if c := filterCookies(vh["Cookie"], f.cookies); c != "" {
 		out["Cookie"] = []string{c}
 	}

@@ -48,6 +48,35 @@ func TestHookContentLengthOnAStreamedBody(t *testing.T) {
 	}
 }
 
+// A hook (or a function's viewer-response) may turn a response with a body into one that has
+// none (204, 304): the viewer gets that status, cleanly, without the origin's body. Before, the
+// edge tried to stream the body after such a status, net/http refused the write, and the
+// connection was aborted: the viewer got no response at all.
+func TestHookStatusWithoutBodyOnAStreamedResponse(t *testing.T) {
+	for _, size := range []int{10, readFirstMax + 1} {
+		o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, strings.Repeat("b", size)) })
+		for _, status := range []int{http.StatusNoContent, http.StatusNotModified} {
+			for _, trigger := range []event.Trigger{event.OriginResponse, event.ViewerResponse} {
+				h := &recorder{bound: map[event.Trigger]bool{trigger: true},
+					onResp: func(_ event.Trigger, w *event.Response) (*event.Response, error) {
+						w.Status = status
+						return w, nil
+					}}
+				_, ts := edgeServer(t, oneOrigin(t, o.URL), Options{Hooks: h, CacheBytes: -1})
+				resp, err := http.Get(ts.URL + "/x")
+				if err != nil {
+					t.Fatalf("%d-byte body, %s sets %d: %v", size, trigger, status, err)
+				}
+				got, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != status || len(got) != 0 {
+					t.Fatalf("%d-byte body, %s sets %d: got %d with %d bytes", size, trigger, status, resp.StatusCode, len(got))
+				}
+			}
+		}
+	}
+}
+
 // A body that ends short of the length the origin declared is logged as truncated, not as a
 // clean answer.
 func TestTruncatedBodyIsLoggedAsSuch(t *testing.T) {

@@ -114,7 +114,7 @@ type AttemptStep struct {
 	Method   string
 	URL      string // as sent (after origin-request); given when a Recorder asks for DetailCalls or more
 	Status   int    // 0 when there was no response
-	Error    string // connect_failure, timeout, error, body_…
+	Error    string // connect_failure, timeout, error, body_…; viewer_body_timeout, viewer_body_error: the viewer's body failed, not the origin
 	Duration time.Duration
 	Failover string // why the next member was tried
 	Stop     string // why it was not, when a GET would have been

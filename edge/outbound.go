@@ -35,7 +35,7 @@ type viewerRequest struct {
 	// gets that instead of what the viewer sent (a cacheable request).
 	ae       acceptEncoding
 	aeNormal bool
-	timeout  *timedBody // on the viewer's body, when it has one and a timeout is set
+	timeout  *timedBody // on the viewer's body, when it has one: its timeout and failures
 }
 
 func newViewerRequest(r *http.Request) *viewerRequest {
@@ -170,6 +170,9 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 	if ev != nil {
 		uri, query = ev.URI, ev.QueryString
 		header, host = ev.Headers.ToHTTPHeader()
+		if vr.pol == nil && host == vr.host {
+			host = "" // the viewer's, as the event showed it: without policies the origin gets its own
+		}
 		if eo := ev.Origin; eo != nil {
 			scheme, prefix = eo.Protocol, eo.Path
 			hostport = net.JoinHostPort(eo.DomainName, strconv.Itoa(eo.Port))
@@ -186,7 +189,7 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 	} else {
 		header = vr.header.Clone()
 	}
-	if vr.pol == nil || host == "" {
+	if host == "" {
 		host = hostport // the origin's own, unless policies forward the viewer's (or a hook set one)
 	}
 	removeHopHeaders(header)

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/hookfront/hookfront/hooks/event"
 )
 
 func TestOutboundHeadersAndOriginPath(t *testing.T) {
@@ -105,6 +108,33 @@ func TestBehaviorMatchingFirstWins(t *testing.T) {
 	for path, want := range map[string]string{"/api/v1": "api", "/img/a/b.jpg": "api", "/B.JPG": "site", "/apix": "site", "/": "site"} {
 		if got := get(t, ts.URL+path).body; got != want {
 			t.Errorf("%s went to %s, want %s", path, got, want)
+		}
+	}
+}
+
+// Without policies the origin gets its own Host — unless origin-request set another, as
+// Lambda@Edge functions do to reach a virtual host (or a new origin) by name. Before, the hook's
+// Host was dropped: the origin always got its own.
+func TestOriginRequestHookSetsHostWithoutPolicies(t *testing.T) {
+	var got atomic.Value
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { got.Store(r.Host) })
+	h := &recorder{bound: map[event.Trigger]bool{event.OriginRequest: true}}
+	d := oneOrigin(t, o.URL)
+	_, ts := edgeServer(t, d, Options{Hooks: h, CacheBytes: -1})
+	for _, c := range []struct{ set, want string }{
+		{"virtual.example", "virtual.example"},
+		{"", strings.TrimPrefix(o.URL, "http://")}, // another header changed, Host left as it was
+	} {
+		h.onReq = func(_ event.Trigger, r *event.Request) (*event.Request, *event.Response, error) {
+			r.Headers["x-other"] = []event.HeaderValue{{Key: "X-Other", Value: "1"}}
+			if c.set != "" {
+				r.Headers["host"] = []event.HeaderValue{{Key: "Host", Value: c.set}}
+			}
+			return r, nil, nil
+		}
+		expect(t, get(t, ts.URL+"/x"), 200, xMiss)
+		if g := got.Load(); g != c.want {
+			t.Errorf("hook set Host %q: the origin got %q, want %q", c.set, g, c.want)
 		}
 	}
 }

@@ -511,3 +511,26 @@ func TestBehaviorWithoutPoliciesForwardsEverything(t *testing.T) {
 		t.Error("X-Hookfront-Viewer-Country is an ordinary header in a distribution without policies")
 	}
 }
+
+// Legacy settings that forward every header cache nothing (CloudFront sends every request to
+// the origin): errors neither, since they too may depend on any header (Accept-Language,
+// a cookie). Before, 404s and edge-made 502s of such a behavior were cached for the error TTL.
+func TestForwardAllHeadersCachesNoErrors(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, "not found for "+r.Header.Get("Accept-Language"))
+	})
+	all := behavior(t, "/all/*", "o")
+	all.ForwardedValues = &ForwardedValues{Headers: []string{"*"}, Cookies: FilterAll}
+	down := behavior(t, "/down/*", "down")
+	down.ForwardedValues = &ForwardedValues{Headers: []string{"*"}}
+	d := &Distribution{Origins: []*Origin{org(t, "o", o.URL), org(t, "down", closedAddr(t))},
+		Behaviors: []*Behavior{all, down, behavior(t, "*", "o")}}
+	_, ts := edgeServer(t, d, Options{})
+	expect(t, get(t, ts.URL+"/all/x", "Accept-Language", "fr"), 404, xError)
+	if r := get(t, ts.URL+"/all/x", "Accept-Language", "de"); r.body != "not found for de" || r.header.Get("X-Cache") != xError {
+		t.Errorf("a German viewer got %q (x-cache %q): an error of a forward-all-headers behavior was cached", r.body, r.header.Get("X-Cache"))
+	}
+	expect(t, get(t, ts.URL+"/down/x"), 502, xError)
+	expect(t, get(t, ts.URL+"/down/x"), 502, xError)
+}

@@ -41,3 +41,25 @@ func TestDefaultRootObject(t *testing.T) {
 		t.Errorf("viewer-request saw %q, want the root object's path", hookSaw[0])
 	}
 }
+
+// The redirect to HTTPS keeps the URL the viewer asked for: the default root object is the
+// edge's own rewrite, not a URL to send the viewer to. Before, http://site/ was redirected to
+// https://site/index.html.
+func TestRedirectToHTTPSKeepsTheRootURL(t *testing.T) {
+	site := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {})
+	b := behavior(t, "*", "site")
+	b.ViewerProtocolPolicy = ViewerRedirectToHTTPS
+	d := &Distribution{DefaultRootObject: "index.html", Origins: []*Origin{org(t, "site", site.URL)}, Behaviors: []*Behavior{b}}
+	plain, secure, _ := dualEdge(t, d, Options{CacheBytes: -1})
+	for path, want := range map[string]string{"/": "/", "/?lang=fr": "/?lang=fr", "/a.html": "/a.html"} {
+		req, _ := http.NewRequest("GET", plain+path, nil)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusMovedPermanently || loc != secure+want {
+			t.Errorf("GET %s: %d to %q, want 301 to %q", path, resp.StatusCode, loc, secure+want)
+		}
+	}
+}

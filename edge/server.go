@@ -271,6 +271,12 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 		tx.cacheStep("", CacheNotCachable, notCachedWhy(s.cache == nil), 0)
 		return s.fromOrigin(ctx, tx, vr, "", "", nil, withPages)
 	}
+	if b.fwd != nil && b.fwd.noCache {
+		// CloudFront sends every request of such a behavior to the origin: errors, which may
+		// depend on any header too, are not kept either.
+		tx.cacheStep("", CacheNotCachable, `the behavior forwards every header (forwarded_values headers: ["*"])`, 0)
+		return s.fromOrigin(ctx, tx, vr, "", "", nil, withPages)
+	}
 	// The viewer's Accept-Encoding counts as CloudFront normalises it, for the cache (responses
 	// that vary on it are stored per value) and for the origin, which gets the normalised value
 	// (under policies, the value their gzip and brotli settings make).
@@ -363,6 +369,8 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 			return nil
 		case errors.Is(err, errBodyTimeout):
 			return s.viewerBodyTimeout(tx)
+		case errors.Is(err, errViewerBody):
+			return s.badViewerBody(tx)
 		case errors.As(err, &he):
 			return s.hookFailure(he, tx)
 		case stale != nil:
@@ -411,6 +419,9 @@ func (s *Server) fromOrigin(ctx context.Context, tx *exchange, vr *viewerRequest
 			keyed = vr.pol.keyedHeader
 		}
 		plan, why = planStore(keyed, base, key, vr.ae, res.header, tx.b.TTL.ttlFor(res.status, res.header, s.errorTTL(tx, res.status), now))
+		if plan.key != "" && vr.unkeyedAuthorization(tx.d) && !sharedDespiteAuthorization(res.header) {
+			plan, why = storePlan{}, "the request carried Authorization, which is not in the cache key, and the response is not marked public"
+		}
 		if why != "" {
 			tx.note = "not cached: " + why
 		}
@@ -526,14 +537,31 @@ func (s *Server) markPass(key string, now time.Time) {
 }
 
 // refresh serves a stale entry the origin confirmed with 304, with the 304's headers merged in
-// and a new TTL. A Set-Cookie on the 304 goes to this viewer only, never into the entry.
+// and a new TTL. A Set-Cookie on the 304, and any field its qualified no-cache names, go to
+// this viewer only, never into the entry.
 func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, now time.Time) *response {
 	h := e.Header.Clone()
+	omit := noCacheFields(h304)
+	var own http.Header // the fields for this viewer only
 	for k, v := range h304 {
-		if k == "Content-Length" || k == "Set-Cookie" {
-			continue
+		switch {
+		case k == "Content-Length":
+		case k == "Set-Cookie" || omit[strings.ToLower(k)]:
+			if own == nil {
+				own = http.Header{}
+			}
+			own[k] = v
+		default:
+			h[k] = v
 		}
-		h[k] = v
+	}
+	for name := range omit {
+		h.Del(name)
+	}
+	if etag := h.Get("Etag"); strings.HasPrefix(e.Header.Get("Etag"), "W/") && strings.HasPrefix(etag, `"`) {
+		// The entry's validator was weak (the edge compressed it, ETag conversion): the 304's
+		// strong one is its origin body's, not these bytes'.
+		h["Etag"] = []string{"W/" + etag}
 	}
 	h = compactHeader(h)
 	ne := &Entry{Status: e.Status, Header: h, Body: e.Body, Stored: now, Expires: now.Add(tx.b.TTL.ttlFor(e.Status, h, s.errorTTL(tx, e.Status), now))}
@@ -543,9 +571,11 @@ func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, n
 	}
 	tx.cacheStep(key, CacheRefreshHit, "the origin answered 304 Not Modified", ne.Expires.Sub(now))
 	resp := hitResponse(ne, xRefresh)
-	if cookies, ok := h304["Set-Cookie"]; ok {
+	if own != nil {
 		resp.header = h.Clone()
-		resp.header["Set-Cookie"] = cookies
+		for k, v := range own {
+			resp.header[k] = v
+		}
 		resp.entry = nil
 	}
 	return resp

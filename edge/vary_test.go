@@ -75,6 +75,35 @@ func TestSetCookieOnRevalidationStaysWithItsViewer(t *testing.T) {
 	}
 }
 
+// Fields a 304 names in a qualified no-cache are for the viewer that caused it, as Set-Cookie
+// is: the renewed entry keeps none of them. Before, refresh merged every field of the 304 but
+// Set-Cookie into the entry, and the next viewers got the revalidating viewer's X-Session.
+func TestQualifiedNoCacheOnRevalidationStaysWithItsViewer(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", `max-age=60, no-cache="X-Session"`)
+		w.Header().Set("Etag", `"v1"`)
+		w.Header().Set("X-Session", "for "+r.Header.Get("X-Viewer"))
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		fmt.Fprint(w, "page")
+	})
+	s, ts := edgeServer(t, oneOrigin(t, o.URL), Options{})
+	get(t, ts.URL+"/", "X-Viewer", "a")
+	expire(s)
+	r := get(t, ts.URL+"/", "X-Viewer", "b")
+	expect(t, r, 200, xRefresh)
+	if got := r.header.Get("X-Session"); got != "for b" {
+		t.Fatalf("the revalidating viewer got X-Session %q", got)
+	}
+	r = get(t, ts.URL+"/", "X-Viewer", "c")
+	expect(t, r, 200, xHit)
+	if got := r.header.Get("X-Session"); got != "" {
+		t.Fatalf("a later viewer got X-Session %q", got)
+	}
+}
+
 func gzipped(s string) []byte {
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)

@@ -144,3 +144,31 @@ func TestViewerRequestHookDoesNotSeeCloudFrontHeaders(t *testing.T) {
 		t.Errorf("hooks saw %v", seen)
 	}
 }
+
+// Connection names hop-by-hop headers of the viewer's own connection: the viewer's headers it
+// lists are not forwarded, but it cannot take away the headers the edge adds for the origin.
+// Before, under an all-viewer-headers policy the viewer's Connection was copied into the
+// origin request and then applied to it: "Connection: CloudFront-Viewer-Address" kept the
+// viewer's address (and any CloudFront header) from the origin.
+func TestConnectionCannotStripCloudFrontHeaders(t *testing.T) {
+	for _, orp := range []*OriginRequestPolicy{
+		ManagedOriginRequestPolicy("AllViewerAndCloudFrontHeaders-2022-06"),
+		{Headers: NameFilter{Behavior: FilterWhitelist, Items: []string{"CloudFront-Viewer-Address", "CloudFront-Viewer-Country", "X-Mine"}}},
+	} {
+		t.Run(orp.Headers.Behavior, func(t *testing.T) {
+			o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {})
+			b := behavior(t, "*", "o")
+			b.CachePolicy, b.OriginRequestPolicy = ManagedCachePolicy("CachingDisabled"), orp
+			d := &Distribution{Origins: []*Origin{org(t, "o", o.URL)}, Behaviors: []*Behavior{b}}
+			_, ts := edgeServer(t, d, Options{})
+			send(t, "GET", ts.URL+"/", "", "Connection", "CloudFront-Viewer-Address, CloudFront-Viewer-Country, X-Mine", "X-Mine", "hop")
+			in := o.last()
+			if in.Header.Get("CloudFront-Viewer-Address") == "" || in.Header.Get("CloudFront-Viewer-Country") != "US" {
+				t.Errorf("the viewer's Connection removed the edge's headers: %v", in.Header)
+			}
+			if in.Header.Get("X-Mine") != "" {
+				t.Errorf("X-Mine, listed in the viewer's Connection, reached the origin")
+			}
+		})
+	}
+}

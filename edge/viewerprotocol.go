@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -62,7 +63,8 @@ func (s *Server) viewerProtocol(tx *exchange) *response {
 }
 
 // httpsURL is the request's URL on the edge's HTTPS listener: the viewer's host name with the
-// listener's port (none when it is 443 or not known).
+// listener's port (none when it is 443 or not known), and the path and query the viewer sent
+// (r.URL may hold the default root object already).
 func httpsURL(r *http.Request, port int) string {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -70,5 +72,9 @@ func httpsURL(r *http.Request, port int) string {
 	} else {
 		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	}
-	return "https://" + hostPort(host, port, "https") + r.URL.RequestURI()
+	uri := r.URL.RequestURI()
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil && r.RequestURI != "*" {
+		uri = u.RequestURI()
+	}
+	return "https://" + hostPort(host, port, "https") + uri
 }

@@ -65,8 +65,8 @@ func (s *Server) write(w http.ResponseWriter, tx *exchange, resp *response) {
 		declareLength(h, resp.declared)
 	}
 	w.WriteHeader(resp.status)
-	if r.Method == http.MethodHead {
-		return
+	if r.Method == http.MethodHead || !bodyAllowed(resp.status) {
+		return // no body may follow (a hook may have made a 200 a 204 or 304): the stream is closed
 	}
 	flush := resp.declared < 0 || h.Get("Content-Type") == "text/event-stream"
 	n, originSide, err := copyBody(w, resp.stream, flush)

@@ -35,6 +35,11 @@ func TestFaultsGiveCloudFrontStatusesAndRecover(t *testing.T) {
 		{"disallowed connection", event.ViewerRequest, `r.headers['connection'] = [{value: 'close'}]; return r`, 502, "LambdaValidationError"},
 		{"transfer-encoding in origin-response", event.OriginResponse, `res.headers['transfer-encoding'] = [{value: 'chunked'}]; return res`, 502, "LambdaValidationError"},
 		{"CR/LF in a value", event.ViewerRequest, `r.headers['x-a'] = [{value: 'a\r\nb: c'}]; return r`, 502, "LambdaValidationError"},
+		// Any control character but a tab makes a header net/http refuses to send: caught here, it
+		// is the hook's validation error, not an origin failure (failover, health, a cached 502).
+		{"control character in a value", event.OriginRequest, `r.headers['x-a'] = [{value: 'a\u0001b'}]; return r`, 502, "LambdaValidationError"},
+		{"DEL in a value", event.ViewerRequest, `r.headers['x-a'] = [{value: 'a\u007fb'}]; return r`, 502, "LambdaValidationError"},
+		{"control character in a response value", event.OriginResponse, `res.headers['x-a'] = [{value: 'a\u0001b'}]; return res`, 502, "LambdaValidationError"},
 		{"status abc", event.ViewerRequest, `return {status: 'abc'}`, 502, "LambdaValidationError"},
 		{"status 99", event.OriginResponse, `res.status = 99; return res`, 502, "LambdaValidationError"},
 		{"2 MB body", event.OriginRequest, `return {status: '200', body: 'x'.repeat(2 << 20)}`, 502, "LambdaValidationError"},

@@ -290,8 +290,8 @@ func parseHeaderList(name string, lv any, where string) (string, []event.HeaderV
 		if strings.ToLower(key) != lower {
 			return "", nil, invalid("%s[%q]: key %q does not match the header name", where, name, key)
 		}
-		if strings.ContainsAny(value, "\r\n\x00") || strings.ContainsAny(key, "\r\n\x00") {
-			return "", nil, invalid("%s[%q]: the value contains CR, LF or NUL", where, name)
+		if !event.ValidHeaderValue(value) || !event.ValidHeaderValue(key) {
+			return "", nil, invalid("%s[%q]: the value contains a control character (CR, LF, NUL, …)", where, name)
 		}
 		if len(value) > maxHeaderValueSize {
 			return "", nil, invalid("%s[%q]: the value is over %d bytes", where, name, maxHeaderValueSize)

@@ -161,6 +161,9 @@ func (r *recorder) End(s *edge.Summary) {
 			r.failover(a.Group, a.Skipped)
 			continue
 		}
+		if strings.HasPrefix(a.Error, "viewer_") {
+			continue // the viewer's body failed on its way (viewer_body_timeout, …): nothing the origin did
+		}
 		o := r.originC.get(a.Origin, func(o string) *labelled { return &labelled{time: r.originDur.WithLabelValues(o)} })
 		o.time.Observe(a.Duration.Seconds())
 		c := originCode(a)

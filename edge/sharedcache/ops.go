@@ -1,6 +1,7 @@
 package sharedcache
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -186,16 +187,21 @@ const (
 )
 
 // Wait waits, until ctx ends, for the replica holding key's fill lock to store a value or give
-// the lock up, and returns the value stored (nil: none).
+// the lock up, and returns the value stored (nil: none). A value already there when the wait
+// begins is an expired one, kept for revalidation: only a new value ends the wait early.
 func (s *Store) Wait(ctx context.Context, key string) []byte {
 	c, err := s.conn()
 	if err != nil {
 		return nil
 	}
-	for poll := pollFirst; ; poll = min(2*poll, pollMax) {
+	var first []byte
+	for poll, i := pollFirst, 0; ; poll, i = min(2*poll, pollMax), i+1 {
 		w := s.listen(key)
 		v, locked, err := s.look(ctx, c, key)
-		if v != nil || !locked || err != nil {
+		if i == 0 {
+			first = v
+		}
+		if (v != nil && !bytes.Equal(v, first)) || !locked || err != nil {
 			s.unlisten(key, w)
 			return v
 		}

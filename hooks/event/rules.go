@@ -45,6 +45,18 @@ func ValidHeaderName(s string) bool {
 	return true
 }
 
+// ValidHeaderValue reports whether s may be sent as a header value: no control character but a
+// tab (RFC 9110 §5.5). net/http refuses to send anything else, so a hook's value that breaks
+// this rule would otherwise surface as an origin failure, or a response viewers cannot read.
+func ValidHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 127 {
+			return false
+		}
+	}
+	return true
+}
+
 // HasControl reports whether s has a control character, which no header, URI or query string a
 // function returns may have.
 func HasControl(s string) bool {

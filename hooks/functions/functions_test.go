@@ -98,7 +98,7 @@ func TestRequestResults(t *testing.T) {
 		"a disallowed header":    {body: `r.headers['x-cache'] = {value: '1'};`, err: "disallowed header x-cache"},
 		"a value must be text":   {body: `r.headers['x-n'] = {value: 5};`, err: `request.headers["x-n"].value must be a string, not the number 5`},
 		"uri must start with /":  {body: `r.uri = 'x';`, err: "request.uri must be a string that starts with /"},
-		"no CR LF in values":     {body: `r.headers['x-n'] = {value: 'a\r\nb'};`, err: "contains CR, LF or NUL"},
+		"no CR LF in values":     {body: `r.headers['x-n'] = {value: 'a\r\nb'};`, err: "contains a control character"},
 		"no spaces in the query": {body: `r.querystring.q = {value: 'a b'};`, err: "may not contain spaces"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -602,8 +602,8 @@ func entryResult(v any, orig *entry, withAttrs bool, where, name string) (*entry
 		if !ok {
 			return "", invalid("%s[%q].%s must be a string, not %s", where, name, field, describeValue(x))
 		}
-		if strings.ContainsAny(s, "\r\n\x00") {
-			return "", invalid("%s[%q].%s contains CR, LF or NUL", where, name, field)
+		if !event.ValidHeaderValue(s) {
+			return "", invalid("%s[%q].%s contains a control character (CR, LF, NUL, …)", where, name, field)
 		}
 		return s, nil
 	}

@@ -234,8 +234,8 @@ func (p *argParser) update(m map[string]any, overrides bool) *event.OriginUpdate
 				p.fail("customHeaders: %q must be a lower-case header name", name)
 			case event.Disallowed(name):
 				p.fail("customHeaders: %s is a disallowed header", name)
-			case !isStr || strings.ContainsAny(s, "\r\n\x00"):
-				p.fail("customHeaders[%q] must be a string without CR, LF or NUL", name)
+			case !isStr || !event.ValidHeaderValue(s):
+				p.fail("customHeaders[%q] must be a string without control characters", name)
 			}
 			u.CustomHeaders[name] = headerValues(name, []string{s})
 		}
