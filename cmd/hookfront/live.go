@@ -203,6 +203,9 @@ func (l *live) ReloadConfig(why string) {
 		l.reported(&reloadOutcome{kind: "config", why: why, err: err})
 		return
 	}
+	if cfg.Overrides = old.Overrides; cfg.Overrides != nil {
+		cfg.Overrides(cfg)
+	}
 	if cfg.FileListen != old.FileListen && cfg.Listen != l.listen {
 		l.log.Warn("listen cannot change while running; restart to use the new address", "listening", l.listen, "config", cfg.Listen)
 	}

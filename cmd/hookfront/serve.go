@@ -64,18 +64,23 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return usageError{"give --config FILE, or --origin URL"}
 	}
-	df.apply(cfg)
-	for _, w := range cfg.Warnings {
-		log.Warn("config", "problem", w.String())
-	}
-	if *poll {
-		cfg.Watch.Poll = true
-		if !cfg.Watch.PollInterval.Set {
-			cfg.Watch.PollInterval.Duration = time.Second
+	// The flags win over the file, also over each version a reload reads (listen apart: it
+	// cannot change while running, which a reload that changes it in the file says).
+	cfg.Overrides = func(cfg *config.Config) {
+		df.apply(cfg)
+		if *poll {
+			cfg.Watch.Poll = true
+			if !cfg.Watch.PollInterval.Set {
+				cfg.Watch.PollInterval.Duration = time.Second
+			}
+		}
+		if *pollInterval > 0 {
+			cfg.Watch.PollInterval.Duration = *pollInterval
 		}
 	}
-	if *pollInterval > 0 {
-		cfg.Watch.PollInterval.Duration = *pollInterval
+	cfg.Overrides(cfg)
+	for _, w := range cfg.Warnings {
+		log.Warn("config", "problem", w.String())
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

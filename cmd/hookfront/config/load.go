@@ -42,6 +42,10 @@ type Config struct {
 	Warnings   []Problem // things that are allowed but probably not meant
 	Parity     []Problem // where the edge would behave differently from CloudFront (validate --strict)
 	root       *yaml.Node
+
+	// Overrides lays the command line's flags over the file; a reload lays them over the new
+	// version too. nil: none.
+	Overrides func(*Config)
 }
 
 // Load reads and validates the config at path. A config with any error is refused: the returned
