@@ -214,6 +214,7 @@ func (l *live) ReloadConfig(why string) {
 	if cfg.Cache.MaxSize != old.Cache.MaxSize || cfg.Cache.MaxObject != old.Cache.MaxObject {
 		l.log.Warn("cache sizes cannot change while running; restart to use them")
 	}
+	warnRestartOnly(old, cfg, l.log)
 	if cfg.Cache.Shared != old.Cache.Shared {
 		l.log.Warn("cache.shared cannot change while running; restart to use it")
 	}
