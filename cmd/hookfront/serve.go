@@ -100,6 +100,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // shutdown timeout). ready, when not nil, is told the edge's address once it listens, and the
 // admin listener's ("" when off).
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(addr, adminAddr string)) error {
+	// Taken over before anything slow: their default action ends the process, and systemd's
+	// reload or logrotate may send them while the hooks load. They are handled once the edge runs.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
 	adm, err := openAdmin(cfg, admin.DefaultListen, log)
 	if err != nil {
 		return err
@@ -144,9 +149,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if c := lv.srv.Cache(); c != nil {
 		go tuneGC(ctx, func() int64 { return c.Stats().Bytes })
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1)
-	defer signal.Stop(sigs)
 	go func() {
 		for {
 			select {
