@@ -81,3 +81,23 @@ func peakMemory(t *testing.T, pid int) int64 {
 	t.Fatalf("no VmHWM in /proc/%d/status", pid)
 	return 0
 }
+
+// TestImportRefusesHugeInput: a distribution (or policies) file far larger than CloudFront's
+// quotas allow is refused with its size, unread: decoding JSON takes about a hundred times a
+// file's size in memory.
+func TestImportRefusesHugeInput(t *testing.T) {
+	const size, most = 384 << 20, 192 << 20
+	dir := t.TempDir()
+	huge := dir + "/distribution.json"
+	hugeFile(t, huge, `{"DistributionConfig": {"CacheBehaviors": {"Items": [`, size)
+	for _, args := range [][]string{{"import", huge}, {"import", "../../examples/imported/distribution.json", "--policies", huge}} {
+		cmd := exec.Command(binary, args...)
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), "larger than 4 MB") {
+			t.Fatalf("%v: exit %d\n%.500s", args, cmd.ProcessState.ExitCode(), out)
+		}
+		if rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10; rss > most {
+			t.Errorf("%v took %d MB of memory", args, rss>>20)
+		}
+	}
+}
