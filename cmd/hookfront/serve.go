@@ -167,6 +167,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 			}
 		}
 	}()
+	if ctx.Err() != nil { // told to stop while starting: neither listen nor say ready
+		log.Info("stopped", "before", "listening")
+		return nil
+	}
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)

@@ -12,15 +12,15 @@ import (
 	"time"
 )
 
-// TestSignalsDuringStartUpDoNotKill: SIGHUP (systemd's reload, a config tool) and SIGUSR1
-// (logrotate's postrotate) may come while the edge is still starting — loading its hooks takes a
-// while. Their default action is to end the process: the edge must have taken them over before.
-func TestSignalsDuringStartUpDoNotKill(t *testing.T) {
+// slowStart starts serve with a hook whose module takes a second to load, so that start-up is
+// under way for that long after the admin listener said where it is, and calls early(cmd) when
+// it has. It returns the process's log once it has ended, and how it ended; the process is
+// sent SIGTERM once it listens.
+func slowStart(t *testing.T, early func(*exec.Cmd)) (string, error) {
+	t.Helper()
 	o := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "o") }))
 	defer o.Close()
 	dir := t.TempDir()
-	// A hook whose module takes a second to load: start-up is under way for that long after the
-	// admin listener said where it is.
 	writeFile(t, dir, "hooks/viewer-request.js", `const end = Date.now() + 1000; while (Date.now() < end) {}
 exports.handler = async (e) => e.Records[0].cf.request;`)
 	cmd := exec.Command(binary, "serve", "--origin", o.URL, "--hooks", dir+"/hooks", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0")
@@ -39,37 +39,47 @@ exports.handler = async (e) => e.Records[0].cf.request;`)
 	}()
 	var log strings.Builder
 	timeout := time.After(30 * time.Second)
-	for signalled := false; ; {
+	for {
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				err := cmd.Wait()
-				t.Fatalf("hookfront ended during start-up (%v):\n%s", err, log.String())
+				return log.String(), cmd.Wait()
 			}
 			log.WriteString(line + "\n")
-			if strings.Contains(line, "msg=\"admin listener\"") && !signalled {
-				if strings.Contains(line, "hooks loaded") {
+			switch {
+			case strings.Contains(line, `msg="admin listener"`):
+				if strings.Contains(log.String(), "hooks loaded") {
 					t.Fatal("the hooks loaded before the admin listener: the test proves nothing")
 				}
-				_ = cmd.Process.Signal(syscall.SIGHUP)
-				_ = cmd.Process.Signal(syscall.SIGUSR1)
-				signalled = true
-			}
-			if strings.Contains(line, "msg=listening") {
-				if !signalled || !strings.Contains(log.String(), "hooks loaded") {
-					t.Fatalf("listening before the signals were sent during start-up:\n%s", log.String())
-				}
+				early(cmd)
+			case strings.Contains(line, "msg=listening"):
 				_ = cmd.Process.Signal(syscall.SIGTERM)
-				for line := range lines {
-					log.WriteString(line + "\n")
-				}
-				if err := cmd.Wait(); err != nil {
-					t.Fatalf("exit after SIGTERM: %v\n%s", err, log.String())
-				}
-				return
 			}
 		case <-timeout:
-			t.Fatalf("hookfront did not listen within 30s:\n%s", log.String())
+			t.Fatalf("hookfront did not end within 30s:\n%s", log.String())
 		}
+	}
+}
+
+// TestSignalsDuringStartUpDoNotKill: SIGHUP (systemd's reload, a config tool) and SIGUSR1
+// (logrotate's postrotate) may come while the edge is still starting — loading its hooks takes a
+// while. Their default action is to end the process: the edge must have taken them over before.
+func TestSignalsDuringStartUpDoNotKill(t *testing.T) {
+	log, err := slowStart(t, func(cmd *exec.Cmd) {
+		_ = cmd.Process.Signal(syscall.SIGHUP)
+		_ = cmd.Process.Signal(syscall.SIGUSR1)
+	})
+	if err != nil || !strings.Contains(log, "msg=listening") {
+		t.Fatalf("after SIGHUP and SIGUSR1 during start-up: %v\n%s", err, log)
+	}
+}
+
+// TestSIGTERMDuringStartUpNeverListens: an edge told to stop while it starts (a rollout that
+// moved on) finishes loading, then stops, exit 0, without listening or calling itself ready in
+// between: /readyz is 503 from the moment SIGTERM arrives.
+func TestSIGTERMDuringStartUpNeverListens(t *testing.T) {
+	log, err := slowStart(t, func(cmd *exec.Cmd) { _ = cmd.Process.Signal(syscall.SIGTERM) })
+	if err != nil || strings.Contains(log, "msg=listening") || !strings.Contains(log, "msg=stopped") {
+		t.Fatalf("after SIGTERM during start-up: %v\n%s", err, log)
 	}
 }
