@@ -138,6 +138,13 @@ func (l *live) watchHooks() {
 		if l.retryBlocked() {
 			return // the blocked config's registry serves now; reg is retired
 		}
+		// One reload at a time with config reloads: a generation reg made while a config reload
+		// built its successor would serve for a moment with a higher number than the successor's.
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if ctx.Err() != nil {
+			return // a config reload retired reg meanwhile; its successor's watcher rescans
+		}
 		l.reloadHooks(ctx, reg, src)
 	}
 	l.watchStores(ctx, cfg, opt, rescan)
