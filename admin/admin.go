@@ -67,13 +67,13 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // which tell nothing but "ok" and which orchestrators probe without secrets.
 func (s *Server) HandlePublic(pattern string, h http.Handler) { s.public.Handle(pattern, h) }
 
-// ServeHTTP checks the token, then serves the endpoint.
+// ServeHTTP checks the request's name and origin and the token, then serves the endpoint.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h, pattern := s.public.Handler(r); pattern != "" {
 		h.ServeHTTP(w, r)
 		return
 	}
-	if !s.authorized(w, r) {
+	if !s.addressedHere(w, r) || !sameOrigin(w, r) || !s.authorized(w, r) {
 		return
 	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")

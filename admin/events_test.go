@@ -41,7 +41,7 @@ func TestStalledEventClientIsToldWhatItLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "GET /api/events HTTP/1.1\r\nHost: admin\r\n\r\n")
+	fmt.Fprintf(conn, "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 	r := bufio.NewReaderSize(&slidingDeadline{conn}, 64<<10)
 	for { // the stream is open once it said so
 		line, err := r.ReadString('\n')

@@ -511,7 +511,7 @@ func TestStalledEventStreamDoesNotBlockRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "GET /api/events HTTP/1.1\r\nHost: admin\r\n\r\n")
+	fmt.Fprintf(conn, "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 	// Long paths make big events: more than the socket buffers and the client's queue hold.
 	long := strings.Repeat("x", 12000)
 	const n = 600

@@ -65,6 +65,7 @@ func runDemo(ctx context.Context, listen, dir string, df devFlags, log *slog.Log
 		return err
 	}
 	cfg.Listen = listen
+	cfg.Overrides = df.apply // also over each version a reload reads
 	df.apply(cfg)
 	return serve(ctx, cfg, log, func(addr, adminAddr string) {
 		printDemoHelp(stdout, "http://"+addr, dir, keep, primary, secondary)

@@ -71,7 +71,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	if src == "" {
 		return usageError{"give the distribution: hookfront import FILE.json (the output of aws cloudfront get-distribution-config)"}
 	}
-	data, err := os.ReadFile(src)
+	data, err := readImportFile(src)
 	if err != nil {
 		return fmt.Errorf("reading the distribution: %w", err)
 	}
@@ -114,13 +114,34 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 func readFiles(flag string, names []string) ([]importer.File, error) {
 	var out []importer.File
 	for _, n := range names {
-		b, err := os.ReadFile(n)
+		b, err := readImportFile(n)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", flag, err)
 		}
 		out = append(out, importer.File{Name: n, Data: b})
 	}
 	return out, nil
+}
+
+// maxImportBytes bounds a file import reads. CloudFront's quotas keep a distribution's JSON and
+// its policies' far below it; decoding JSON takes about a hundred times a file's size in memory.
+const maxImportBytes = 4 << 20
+
+// readImportFile reads a JSON file of at most maxImportBytes.
+func readImportFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxImportBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxImportBytes {
+		return nil, fmt.Errorf("%s is larger than %d MB: no CloudFront distribution's JSON is this large", name, maxImportBytes>>20)
+	}
+	return b, nil
 }
 
 // writeImport writes the config and, next to it, a pass-through stub for every bound hook or

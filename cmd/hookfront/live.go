@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -137,6 +138,13 @@ func (l *live) watchHooks() {
 		if l.retryBlocked() {
 			return // the blocked config's registry serves now; reg is retired
 		}
+		// One reload at a time with config reloads: a generation reg made while a config reload
+		// built its successor would serve for a moment with a higher number than the successor's.
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if ctx.Err() != nil {
+			return // a config reload retired reg meanwhile; its successor's watcher rescans
+		}
 		l.reloadHooks(ctx, reg, src)
 	}
 	l.watchStores(ctx, cfg, opt, rescan)
@@ -203,6 +211,9 @@ func (l *live) ReloadConfig(why string) {
 		l.reported(&reloadOutcome{kind: "config", why: why, err: err})
 		return
 	}
+	if cfg.Overrides = old.Overrides; cfg.Overrides != nil {
+		cfg.Overrides(cfg)
+	}
 	if cfg.FileListen != old.FileListen && cfg.Listen != l.listen {
 		l.log.Warn("listen cannot change while running; restart to use the new address", "listening", l.listen, "config", cfg.Listen)
 	}
@@ -211,6 +222,7 @@ func (l *live) ReloadConfig(why string) {
 	if cfg.Cache.MaxSize != old.Cache.MaxSize || cfg.Cache.MaxObject != old.Cache.MaxObject {
 		l.log.Warn("cache sizes cannot change while running; restart to use them")
 	}
+	warnRestartOnly(old, cfg, l.log)
 	if cfg.Cache.Shared != old.Cache.Shared {
 		l.log.Warn("cache.shared cannot change while running; restart to use it")
 	}
@@ -294,12 +306,17 @@ func hookSettings(c *config.Config) any {
 	return out
 }
 
-// fileDigest identifies a file's content.
+// fileDigest identifies a file's content, as far as a config may go (a larger file is refused
+// whatever follows).
 func fileDigest(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, io.LimitReader(f, config.MaxFileBytes+1)); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

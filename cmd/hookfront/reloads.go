@@ -1,6 +1,8 @@
 package main
 
 import (
+	"log/slog"
+
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"github.com/hookfront/hookfront/hooks"
 )
@@ -45,4 +47,21 @@ func (l *live) registry() *hooks.Registry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.reg
+}
+
+// warnRestartOnly says which settings of a reloaded config only a restart applies; the running
+// ones stay. (listen, tls, the cache sizes, cache.shared, the write queues and access_log say so
+// where they are kept.)
+func warnRestartOnly(running, loaded *config.Config, log *slog.Logger) {
+	a, b := loaded.Admin, running.Admin
+	a.Metrics.Set, b.Metrics.Set = false, false // written or not, the same
+	if a != b {
+		log.Warn("admin cannot change while running (its listener, token, traces and metrics stay as they are); restart to use the new settings")
+	}
+	if loaded.Server != running.Server {
+		log.Warn("server cannot change while running; restart to use the new settings")
+	}
+	if loaded.Cache.Enabled.On != running.Cache.Enabled.On {
+		log.Warn("cache.enabled cannot change while running; restart to use it")
+	}
 }

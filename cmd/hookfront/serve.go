@@ -64,18 +64,23 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return usageError{"give --config FILE, or --origin URL"}
 	}
-	df.apply(cfg)
-	for _, w := range cfg.Warnings {
-		log.Warn("config", "problem", w.String())
-	}
-	if *poll {
-		cfg.Watch.Poll = true
-		if !cfg.Watch.PollInterval.Set {
-			cfg.Watch.PollInterval.Duration = time.Second
+	// The flags win over the file, also over each version a reload reads (listen apart: it
+	// cannot change while running, which a reload that changes it in the file says).
+	cfg.Overrides = func(cfg *config.Config) {
+		df.apply(cfg)
+		if *poll {
+			cfg.Watch.Poll = true
+			if !cfg.Watch.PollInterval.Set {
+				cfg.Watch.PollInterval.Duration = time.Second
+			}
+		}
+		if *pollInterval > 0 {
+			cfg.Watch.PollInterval.Duration = *pollInterval
 		}
 	}
-	if *pollInterval > 0 {
-		cfg.Watch.PollInterval.Duration = *pollInterval
+	cfg.Overrides(cfg)
+	for _, w := range cfg.Warnings {
+		log.Warn("config", "problem", w.String())
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -95,6 +100,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // shutdown timeout). ready, when not nil, is told the edge's address once it listens, and the
 // admin listener's ("" when off).
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(addr, adminAddr string)) error {
+	// Taken over before anything slow: their default action ends the process, and systemd's
+	// reload or logrotate may send them while the hooks load. They are handled once the edge runs.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
 	adm, err := openAdmin(cfg, admin.DefaultListen, log)
 	if err != nil {
 		return err
@@ -139,9 +149,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if c := lv.srv.Cache(); c != nil {
 		go tuneGC(ctx, func() int64 { return c.Stats().Bytes })
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1)
-	defer signal.Stop(sigs)
 	go func() {
 		for {
 			select {
@@ -160,6 +167,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 			}
 		}
 	}()
+	if ctx.Err() != nil { // told to stop while starting: neither listen nor say ready
+		log.Info("stopped", "before", "listening")
+		return nil
+	}
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)

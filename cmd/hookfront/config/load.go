@@ -42,16 +42,42 @@ type Config struct {
 	Warnings   []Problem // things that are allowed but probably not meant
 	Parity     []Problem // where the edge would behave differently from CloudFront (validate --strict)
 	root       *yaml.Node
+
+	// Overrides lays the command line's flags over the file; a reload lays them over the new
+	// version too. nil: none.
+	Overrides func(*Config)
 }
 
 // Load reads and validates the config at path. A config with any error is refused: the returned
 // error is an Errors listing every problem with file and line.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// MaxFileBytes bounds a config file. Real ones are a few KB; YAML takes about 90 times a file's
+// size in memory to decode, so a file copied over the config by mistake (a log) must be refused
+// unread, above all by a running edge that reloads it.
+const MaxFileBytes = 4 << 20
+
+// readFile reads a config file of at most MaxFileBytes.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	return Parse(path, data)
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("reading config: %s is larger than %d MB, the most a config file may be", path, MaxFileBytes>>20)
+	}
+	return data, nil
 }
 
 // Parse validates data as the config file named path.
@@ -67,9 +93,9 @@ func Parse(path string, data []byte) (*Config, error) {
 // every problem, so that validate can go on to check the hooks of a config that has errors. The
 // config is nil when the file is not YAML at all.
 func Inspect(path string) (*Config, Errors, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading config: %w", err)
+		return nil, nil, err
 	}
 	c, errs := parse(path, data)
 	return c, errs, nil

@@ -116,6 +116,8 @@ func TestPolicyErrors(t *testing.T) {
 		{"unremovable", "response_headers_policies: [{name: r, remove_headers: [Content-Length]}]\n", "Content-Length cannot be removed"},
 		{"custom CORS header", "response_headers_policies: [{name: r, custom_headers: [{name: Access-Control-Allow-Origin, value: '*'}]}]\n", "belongs in the cors or security_headers section"},
 		{"bad wildcard origin", "response_headers_policies: [{name: r, cors: {allow_origins: ['https://a.*.org']}}]\n", "a wildcard may only be the leftmost part"},
+		{"content type options value", "response_headers_policies: [{name: r, security_headers: {content_type_options: {value: sniff}}}]\n",
+			"security_headers.content_type_options.value: X-Content-Type-Options is always nosniff"},
 		{"xss both", "response_headers_policies: [{name: r, security_headers: {xss_protection: {protection: true, mode_block: true, report_uri: 'https://r'}}}]\n", "not both"},
 		{"unknown policy", "behaviors: [{path_pattern: '*', target: app, cache_policy: CachingOptimised}]\n",
 			`"CachingOptimised" is neither a cache policy of this file nor an AWS-managed one (known: Amplify,`},

@@ -235,6 +235,9 @@ func validateRHP(ck *checker, at string, p *ResponseHeadersPolicy) {
 		if h := s.ContentSecurityPolicy; h != nil && (h.Value == "" || len(h.Value) > 1783) {
 			ck.errorf(sat+".content_security_policy.value", "give the policy, at most 1783 characters (CloudFront's limit)")
 		}
+		if h := s.ContentTypeOptions; h != nil && h.Value != "" && !strings.EqualFold(h.Value, "nosniff") {
+			ck.errorf(sat+".content_type_options.value", "X-Content-Type-Options is always nosniff: give override alone")
+		}
 		if h := s.FrameOptions; h != nil {
 			h.Value = strings.ToUpper(h.Value)
 			if h.Value != "DENY" && h.Value != "SAMEORIGIN" {
