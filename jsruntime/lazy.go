@@ -1,6 +1,10 @@
 package jsruntime
 
-import "github.com/dop251/goja"
+import (
+	"slices"
+
+	"github.com/dop251/goja"
+)
 
 // Lazy is plain data whose members become JavaScript values only when a hook reads them, so
 // that a hook pays for what it touches, not for the whole event.
@@ -17,7 +21,7 @@ type Lazy interface {
 type Overlay struct {
 	Base    Lazy
 	Touched []Member // a few at most: a slice costs less than a map
-	Order   []string // touched members that are not in Base, in the order they were added
+	Order   []string // members added, or added again after a delete, in that order: after Base's
 	Deleted map[string]bool
 }
 
@@ -173,6 +177,10 @@ func (l *lazyObject) Set(key string, val goja.Value) bool {
 		return true
 	}
 	if l.deleted[key] || !l.src.Has(key) {
+		// As on a plain object, a key added again after a delete goes last, and only once.
+		if i := slices.Index(l.added, key); i >= 0 {
+			l.added = slices.Delete(l.added, i, i+1)
+		}
 		l.added = append(l.added, key)
 	}
 	delete(l.deleted, key)
@@ -209,7 +217,7 @@ func (l *lazyObject) Keys() []string {
 	base := l.src.Keys()
 	keys := make([]string, 0, len(base)+len(l.added))
 	for _, k := range base {
-		if !l.deleted[k] {
+		if !l.deleted[k] && (len(l.added) == 0 || !slices.Contains(l.added, k)) { // re-added ones go last
 			keys = append(keys, k)
 		}
 	}

@@ -469,7 +469,7 @@ func pairsResult(v any, orig *pairs, withAttrs bool, where string) (*pairs, bool
 	case *jsruntime.Overlay:
 		// Keep the order of the names: those given first, then those the function added.
 		for _, k := range x.Base.Keys() {
-			if val, ok := x.Get(k); ok {
+			if val, ok := x.Get(k); ok && !slices.Contains(x.Order, k) { // one added again goes last
 				names = append(names, k)
 				m[k] = jsruntime.Materialize(val)
 			}
