@@ -1,6 +1,7 @@
 package jsruntime
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/dop251/goja"
@@ -249,7 +250,9 @@ func (l *lazyObject) data(rt *goja.Runtime, depth int) any { return l.overlay(rt
 
 // overlay converts what the hook did to a lazy object back into plain data.
 func (l *lazyObject) overlay(rt *goja.Runtime, depth int) *Overlay {
-	o := &Overlay{Base: l.src, Deleted: l.deleted}
+	// A copy: a hook that kept the object may delete from it in a later call, on another
+	// request's goroutine, while this result is still being read.
+	o := &Overlay{Base: l.src, Deleted: maps.Clone(l.deleted)}
 	n := 0
 	for i := range l.vals {
 		if !l.vals[i].readOnly() {
