@@ -247,10 +247,20 @@ func (p *Pool) put(v *vm) {
 	p.mu.Unlock()
 }
 
+// drop forgets a runtime that does not come back (it panicked, timed out or was abandoned). A
+// call waiting for a runtime gets a new one in its place, as it would have, had it come a moment
+// later.
 func (p *Pool) drop() {
 	p.mu.Lock()
-	p.created--
+	if len(p.waiters) == 0 || p.closed.Load() {
+		p.created--
+		p.mu.Unlock()
+		return
+	}
+	wait := p.waiters[0]
+	p.waiters = p.waiters[1:]
 	p.mu.Unlock()
+	wait <- newVM(p.b)
 }
 
 // Close stops the pool from handing out runtimes; those in use are dropped when they return,
