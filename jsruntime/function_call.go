@@ -98,6 +98,7 @@ func (v *vm) invokeFunction(ctx context.Context, c *FunctionCall) (res FunctionR
 		if r := recover(); r != nil {
 			res.Value, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
 		}
+		err = withLimit(err, timeout)
 	}()
 	res.Value, err = v.runFunction(c)
 	res.OriginCalls = fn.originCalls

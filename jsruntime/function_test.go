@@ -161,3 +161,14 @@ function handler(event) {
 		t.Fatalf("viewer-response: %v %+v %v", res.Value, res.OriginCalls, err)
 	}
 }
+
+// A function stopped by its budget says where (a one-line script has no CommonJS wrapper whose
+// columns come off: the column was negative) and which budget (it said 0s).
+func TestFunctionTimeoutSaysWhereAndItsBudget(t *testing.T) {
+	p := fnPool(t, Runtime20, `function handler(event) { for (;;) {} }`)
+	_, err := fnCall(t, p, FunctionCall{Event: map[string]any{}, Timeout: 30 * time.Millisecond})
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.File != "f.js" || te.Line != 1 || te.Col < 1 || te.Limit != 30*time.Millisecond {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -125,8 +125,15 @@ func (v *vm) fnError(err error) error { return v.fnPos(v.scriptError(err)) }
 // fnPos gives back the columns that the position helpers take off line 1 for the CommonJS
 // wrapper, which a function script does not have.
 func (v *vm) fnPos(err error) error {
-	if se, ok := err.(*ScriptError); ok && se.Line == 1 && se.File == v.fn.script.file {
-		se.Col += len(wrapPrefix)
+	switch e := err.(type) {
+	case *ScriptError:
+		if e.Line == 1 && e.File == v.fn.script.file {
+			e.Col += len(wrapPrefix)
+		}
+	case *TimeoutError: // where the budget's interrupt stopped the function
+		if e.Line == 1 && e.File == v.fn.script.file {
+			e.Col += len(wrapPrefix)
+		}
 	}
 	return err
 }
