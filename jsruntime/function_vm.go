@@ -36,8 +36,9 @@ var handlerRef = goja.MustCompile("handler", "typeof handler === 'undefined' ? u
 // and a Date frozen at the start of each call.
 func (v *vm) initFunction() {
 	rt := v.rt
-	fn := &fnState{script: v.b.fn, modules: map[string]goja.Value{}, byteStrings: map[string]bool{}, guard: newBudgetGuard(rt)}
+	fn := &fnState{script: v.b.fn, modules: map[string]goja.Value{}, byteStrings: map[string]bool{}, guard: newBudgetGuard(rt, &v.overdue)}
 	v.fn = fn
+	v.interruptibleFill()
 	rt.SetTimeSource(func() time.Time { return fn.now })
 	console := rt.NewObject()
 	_ = console.Set("log", func(call goja.FunctionCall) goja.Value {
