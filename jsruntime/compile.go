@@ -122,9 +122,17 @@ func compileFile(name string, data []byte) (prg *goja.Program, mapped bool, err 
 		}
 		mapped = true
 	}
-	parsed, err := goja.Parse("/"+name, wrapPrefix+code+"\n})", parser.WithSourceMapLoader(noSourceMapFiles))
+	wrapped := wrapPrefix + code + "\n})"
+	parsed, err := goja.Parse("/"+name, wrapped, parser.WithSourceMapLoader(noSourceMapFiles))
 	if err != nil {
 		return nil, false, syntaxError(name, code, err)
+	}
+	if len(parsed.Body) != 1 {
+		// An unmatched "})" closed the wrapper early, and what follows ran outside it (the
+		// module function was then not a function). Node refuses the unmatched "}".
+		end := strings.LastIndexByte(wrapped[:int(parsed.Body[0].Idx1())-parsed.File.Base()], '}')
+		p := parsed.File.Position(end)
+		return nil, false, syntaxError(name, code, fmt.Errorf("%s: Line %d:%d Unexpected token '}'", name, p.Line, p.Column))
 	}
 	if prg, err = goja.CompileAST(parsed, false); err != nil {
 		return nil, false, syntaxError(name, code, err)
