@@ -101,6 +101,7 @@ func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discar
 	defer func() {
 		v.stopWatchdog()
 		v.timers = v.timers[:0]
+		v.ctx.reset()
 		v.cur = nil
 		if r := recover(); r != nil {
 			result, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
@@ -155,12 +156,12 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 		}
 	}
 	lctx := v.lctx
-	_ = lctx.Set("functionName", v.name(c.FunctionName))
+	v.ctx.fields[0] = v.name(c.FunctionName)
 	if c.RequestID != v.lastID || v.lastIDVal == nil {
 		// The hooks of one request often run on the same runtime one after the other.
 		v.lastID, v.lastIDVal = c.RequestID, rt.ToValue(c.RequestID)
 	}
-	_ = lctx.Set("awsRequestId", v.lastIDVal)
+	v.ctx.fields[2] = v.lastIDVal
 	if c.ContextJSON != "" {
 		extra, err := v.parseJSON(c.ContextJSON, "context")
 		if err != nil {
