@@ -2,6 +2,7 @@ package jsruntime
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -93,15 +94,27 @@ func (v *vm) fnModule(name string) goja.Value {
 const FunctionLoadLimit = time.Second
 
 // loadFunction runs the script's top level and finds its handler.
-func (v *vm) loadFunction() error {
+func (v *vm) loadFunction() (err error) {
 	fn := v.fn
 	fn.now = time.Now()
 	v.watchdog.Reset(FunctionLoadLimit) // a top level that never ends
-	_, err := v.rt.RunProgram(fn.script.prg)
+	func() {
+		defer func() {
+			// A Go panic in a built-in the top level called (Buffer.from({length: -1})): this
+			// runs when a runtime is made, at a reload, where nothing else would recover it.
+			if r := recover(); r != nil {
+				err = &ScriptError{File: fn.script.file, Message: fmt.Sprintf("the top-level code failed inside a built-in function: %v", r)}
+			}
+		}()
+		_, err = v.rt.RunProgram(fn.script.prg)
+	}()
 	if !v.watchdog.Stop() {
 		<-v.fired
 	}
 	v.rt.ClearInterrupt()
+	if _, ok := err.(*ScriptError); ok {
+		return err
+	}
 	if errors.Is(err, ErrTimeout) || isInterrupt(err) {
 		return &ScriptError{File: fn.script.file, Message: "the top-level code ran past " + FunctionLoadLimit.String()}
 	}

@@ -29,3 +29,31 @@ func TestUnmatchedBraceIsASyntaxErrorNotACrash(t *testing.T) {
 		t.Fatalf("check: %v", err)
 	}
 }
+
+// A Go panic in a built-in function that a file's top level calls is that file's load error: at
+// a reload nothing else recovers it, and the process ended.
+func TestGoPanicAtTheTopLevelIsALoadError(t *testing.T) {
+	const top = "Buffer.from({length: -1});\n"
+	b, err := Compile(Source{Files: map[string][]byte{"h.js": []byte(top + "exports.handler = () => ({});")}}, []string{"h.js"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPool(b)
+	defer p.Close()
+	err = p.Check(context.Background(), []Export{{File: "h.js", Name: "handler"}})
+	if err == nil || !strings.Contains(err.Error(), "h.js: loading the file failed inside a built-in function: runtime error: makeslice") {
+		t.Fatalf("hook: %v", err)
+	}
+	if st := p.Stats(); st.Created != 0 {
+		t.Fatalf("the runtime that panicked was kept: %+v", st)
+	}
+	fb, err := CompileFunction("f.js", []byte(top+"function handler(e) { return e.request; }"), Runtime20, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := NewPool(fb)
+	defer fp.Close()
+	if err := fp.CheckFunction(context.Background()); err == nil || !strings.Contains(err.Error(), "f.js: the top-level code failed inside a built-in function") {
+		t.Fatalf("function: %v", err)
+	}
+}
