@@ -49,8 +49,10 @@ func IsScript(name string) bool { return scriptExts[path.Ext(name)] }
 const wrapPrefix = "(function(exports, require, module, __filename, __dirname) {"
 
 // esmSyntax finds import/export statements in a .js file, which then goes through esbuild like
-// a .mjs file (Node would need "type": "module"; Lambda users write it either way).
-var esmSyntax = regexp.MustCompile(`(?m)^\s*(export\s+(default|const|let|var|function|async|class|\{|\*)|import\s+[\w{*'"])`)
+// a .mjs file (Node would need "type": "module"; Lambda users write it either way), and dynamic
+// import(), which Node has in CommonJS files too and goja cannot parse (esbuild makes it a
+// require in a promise).
+var esmSyntax = regexp.MustCompile(`(?m)^\s*(export\s+(default|const|let|var|function|async|class|\{|\*)|import\s+[\w{*'"])|\bimport\s*\(`)
 
 // Compile prepares the scripts of src. entries are the files hooks are bound to; each must exist
 // and compile, and every problem is reported, each with file:line:column. Other files that do
