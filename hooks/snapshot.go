@@ -30,7 +30,8 @@ const (
 	// racyWindow is how long after a file's last change its size, times and inode are not
 	// trusted to tell a later change: two writes of the same size within one tick of the
 	// filesystem's clock (or within a network filesystem's coarse timestamps) look alike. Such
-	// a file is read again at every rescan until it is older than this.
+	// a file is read again at every rescan until one that began this long after the change has
+	// read it.
 	racyWindow = 2 * time.Second
 )
 
@@ -55,6 +56,7 @@ type Folder struct {
 type readFile struct {
 	stamp stamp
 	data  []byte
+	at    time.Time // when the scan that read it began (no later than the read)
 }
 
 // NewFolder returns a reader of dir. Links that lead outside the folder are reported to log
@@ -112,7 +114,9 @@ func (f *Folder) Read() (jsruntime.Source, error) {
 // what is on disk. What it read is kept in files.
 func (f *Folder) read(r *os.Root, c candidate, files map[string]readFile, start time.Time) ([]byte, error) {
 	stamp, ok := stampOf(c.info)
-	if prev, found := f.files[c.rel]; ok && found && prev.stamp == stamp && start.Sub(stamp.changed()) > racyWindow {
+	// The kept copy counts only if it was read well after the change: a write in the same tick
+	// of the filesystem's clock, after that read, would leave the stamp as it is.
+	if prev, found := f.files[c.rel]; ok && found && prev.stamp == stamp && prev.at.Sub(stamp.changed()) > racyWindow {
 		files[c.rel] = prev
 		return prev.data, nil
 	}
@@ -121,7 +125,7 @@ func (f *Folder) read(r *os.Root, c candidate, files map[string]readFile, start 
 		return nil, err
 	}
 	if ok {
-		files[c.rel] = readFile{stamp: stamp, data: data}
+		files[c.rel] = readFile{stamp: stamp, data: data, at: start}
 	}
 	return data, nil
 }
