@@ -104,7 +104,12 @@ func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discar
 		v.ctx.reset()
 		v.cur = nil
 		if r := recover(); r != nil {
-			result, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
+			if ie, ok := r.(*goja.InterruptedError); ok {
+				// The limit's interrupt in a getter the result's conversion called.
+				result, err, discard = nil, v.scriptError(ie), true
+			} else {
+				result, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
+			}
 		}
 		// An interrupt that lands inside an async function leaves goja's frames of it behind,
 		// and every later call on the runtime then fails to settle: a timed-out runtime is not
@@ -192,7 +197,13 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 		}
 		return s.String(), nil
 	}
-	return FromJS(rt, value), nil
+	res := FromJS(rt, value)
+	if v.overdue.Load() {
+		// The limit passed while the result was read: a toJSON of the hook's that the interrupt
+		// stopped was read as a plain object, so the result may be cut short.
+		return nil, ErrTimeout
+	}
+	return res, nil
 }
 
 // settle finds the call's result: whichever came first of the callback, the returned promise or

@@ -96,7 +96,12 @@ func (v *vm) invokeFunction(ctx context.Context, c *FunctionCall) (res FunctionR
 		v.cur = nil
 		res.Duration = time.Since(start)
 		if r := recover(); r != nil {
-			res.Value, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
+			if ie, ok := r.(*goja.InterruptedError); ok {
+				// The budget's interrupt in a getter the result's conversion called.
+				res.Value, err, discard = nil, v.fnError(ie), true
+			} else {
+				res.Value, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
+			}
 		}
 		err = withLimit(err, timeout)
 	}()
@@ -141,10 +146,18 @@ func (v *vm) runFunction(c *FunctionCall) (any, error) {
 			return nil, ErrUnsettled
 		}
 	}
+	var res any
 	if c.Ordered {
-		return ordered(rt, ret, 0), nil
+		res = ordered(rt, ret, 0)
+	} else {
+		res = FromJS(rt, ret)
 	}
-	return FromJS(rt, ret), nil
+	if v.overdue.Load() {
+		// The budget ran out while the result was read: a toJSON of the function's that the
+		// interrupt stopped was read as a plain object, so the result may be cut short.
+		return nil, ErrTimeout
+	}
+	return res, nil
 }
 
 // ordered reads a result like FromJS, but objects become *Object with their keys in order.
