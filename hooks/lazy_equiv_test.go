@@ -262,3 +262,30 @@ func TestFunctionMemberAddedAgainGoesLastOnce(t *testing.T) {
 		t.Fatalf("origin saw X-A %q", got)
 	}
 }
+
+// An origin-request hook that reads request.origin (or returns a copy of the request) with an
+// IPv6 origin: the event's own domainName ("::1") was refused as "a host name or IP address
+// without a port", and every request through the hook failed (502).
+func TestIPv6OriginComesBackValid(t *testing.T) {
+	for _, change := range []string{
+		`console.log(request.origin.custom.domainName); return request;`,
+		`return JSON.parse(JSON.stringify(request));`,
+		`request.origin.custom.domainName = '::2'; return request;`,
+		`request.origin.custom.domainName = '[::2]'; return request;`,
+		`request.origin.custom.domainName = 'example.com:80'; return request;`,
+	} {
+		g := benchGen(t, event.OriginRequest, `exports.handler = async (event) => { const request = event.Records[0].cf.request; `+change+` };`)
+		req, _ := equivEvent()
+		req.Origin.DomainName = "::1"
+		out, _, err := g.Request(context.Background(), "*", event.OriginRequest, event.Config{EventType: event.OriginRequest, RequestID: "r"}, req)
+		invalidName := strings.Contains(change, "[") || strings.Contains(change, "example.com:80")
+		switch {
+		case invalidName && classOf(err) != string(ValidationError):
+			t.Errorf("%s: %v, want a LambdaValidationError", change, err)
+		case !invalidName && err != nil:
+			t.Errorf("%s: %v", change, err)
+		case !invalidName && !strings.HasPrefix(out.Origin.DomainName, "::"):
+			t.Errorf("%s: origin %+v", change, out.Origin)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"fmt"
+	"net"
 	"net/textproto"
 	"slices"
 	"strconv"
@@ -379,7 +380,9 @@ func parseOrigin(v any, in *event.Origin) (*event.Origin, error) {
 	if in != nil {
 		*out = *in
 	}
-	if out.DomainName, ok = c["domainName"].(string); !ok || out.DomainName == "" || strings.ContainsAny(out.DomainName, ":/ ") {
+	// An IPv6 address is written without brackets, as the event shows an IPv6 origin.
+	if out.DomainName, ok = c["domainName"].(string); !ok || out.DomainName == "" || strings.ContainsAny(out.DomainName, "/ ") ||
+		(strings.Contains(out.DomainName, ":") && net.ParseIP(out.DomainName) == nil) {
 		return nil, invalid("request.origin.custom.domainName must be a host name or IP address without a port")
 	}
 	port, err := asInt(c["port"], "port")
