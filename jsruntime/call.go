@@ -107,6 +107,8 @@ func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discar
 			if ie, ok := r.(*goja.InterruptedError); ok {
 				// The limit's interrupt in a getter the result's conversion called.
 				result, err, discard = nil, v.scriptError(ie), true
+			} else if r == ErrCircular {
+				result, err, discard = nil, &ScriptError{File: c.Entry, Message: ErrCircular.Error()}, true
 			} else {
 				result, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
 			}
@@ -197,7 +199,7 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 		}
 		return s.String(), nil
 	}
-	res := FromJS(rt, value)
+	res := fromJS(rt, value, v.conv())
 	if v.overdue.Load() {
 		// The limit passed while the result was read: a toJSON of the hook's that the interrupt
 		// stopped was read as a plain object, so the result may be cut short.

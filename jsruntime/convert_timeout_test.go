@@ -2,6 +2,7 @@ package jsruntime
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -25,5 +26,29 @@ func TestLimitPassedWhileTheResultIsReadIsATimeout(t *testing.T) {
 	fp := fnPool(t, Runtime20, `function handler(event) { return {ok: true, slow: {toJSON() { for (;;) {} }}}; }`)
 	if res, err := fnCall(t, fp, FunctionCall{Event: map[string]any{}, Timeout: 30 * time.Millisecond}); !errors.Is(err, ErrTimeout) {
 		t.Errorf("function: got %v %v, want a timeout", res.Value, err)
+	}
+}
+
+// A result that refers to itself is refused, as JSON.stringify refuses it. With two references
+// to itself, reading it took 2^64 steps no interrupt reaches: the call was abandoned at its
+// limit and its runtime span on for good, one core and one runtime lost per request.
+func TestCircularResultIsAnErrorNotAnEndlessRead(t *testing.T) {
+	p := poolWith(t, patient, map[string]string{
+		"cycle.js":  `exports.handler = () => { const o = {}; o.a = o; o.b = o; return o; };`,
+		"shared.js": `exports.handler = () => { const x = {v: 1}; return {a: x, b: [x, x]}; };`,
+	})
+	_, err := callWithin(t, p, Call{Entry: "cycle.js", Timeout: 5 * time.Second}, 20*time.Second)
+	var se *ScriptError
+	if !errors.As(err, &se) || se.Message != ErrCircular.Error() || se.File != "cycle.js" {
+		t.Fatalf("got %v, want %v", err, ErrCircular)
+	}
+	if got, err := call(t, p, "shared.js", nil, time.Second); err != nil || fmt.Sprint(got) != "map[a:map[v:1] b:[map[v:1] map[v:1]]]" {
+		t.Fatalf("an object used twice: %v %v", got, err)
+	}
+	fp := fnPool(t, Runtime20, `function handler(event) { const o = {}; o.a = o; o.b = o; return o; }`)
+	for _, ordered := range []bool{false, true} {
+		if _, err := fnCall(t, fp, FunctionCall{Event: map[string]any{}, Ordered: ordered}); err == nil || err.Error() != "f.js: "+ErrCircular.Error() {
+			t.Fatalf("function (ordered %v): %v", ordered, err)
+		}
 	}
 }

@@ -41,6 +41,8 @@ type vm struct {
 
 	fn *fnState // set on the runtimes of a CloudFront Function (function_vm.go)
 
+	reading conv // the reading of a call's result, kept so that a call allocates none
+
 	// A call runs on a worker goroutine (see Pool.Call); these carry it there and back.
 	job     Call
 	jobCtx  context.Context
