@@ -107,6 +107,9 @@ func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discar
 			if ie, ok := r.(*goja.InterruptedError); ok {
 				// The limit's interrupt in a getter the result's conversion called.
 				result, err, discard = nil, v.scriptError(ie), true
+			} else if r == ErrTimeout {
+				// The limit passed while a result large by sharing was read.
+				result, err, discard = nil, ErrTimeout, true
 			} else if r == ErrCircular {
 				result, err, discard = nil, &ScriptError{File: c.Entry, Message: ErrCircular.Error()}, true
 			} else {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 )
@@ -101,19 +102,29 @@ var ErrCircular = errors.New("TypeError: Converting circular structure to JSON (
 // conv is one reading of a result: the objects being read, outermost first. Read without it, an
 // object with two references to itself took 2^64 steps, none of which an interrupt reaches: its
 // runtime was abandoned at the call's limit and span on for good.
-type conv struct{ path []*goja.Object }
+// A result large only by sharing ({a: o, b: o} forty levels deep) is read as a tree of 2^40
+// nodes: every few objects the reading looks at overdue and stops once the call's limit passed.
+type conv struct {
+	path    []*goja.Object
+	overdue *atomic.Bool // nil: no limit (FromJS)
+	objects int
+}
 
-// enter notes that o is being read; it panics with ErrCircular when o already is.
+// enter notes that o is being read; it panics with ErrCircular when o already is, and with
+// ErrTimeout when the call's limit has passed.
 func (c *conv) enter(o *goja.Object) {
 	if slices.Contains(c.path, o) {
 		panic(ErrCircular)
+	}
+	if c.objects++; c.objects%256 == 0 && c.overdue != nil && c.overdue.Load() {
+		panic(ErrTimeout)
 	}
 	c.path = append(c.path, o)
 }
 
 // conv starts the reading of a call's result on v.
 func (v *vm) conv() *conv {
-	v.reading.path = v.reading.path[:0]
+	v.reading = conv{path: v.reading.path[:0], overdue: &v.overdue}
 	return &v.reading
 }
 

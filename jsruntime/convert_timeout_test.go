@@ -52,3 +52,25 @@ func TestCircularResultIsAnErrorNotAnEndlessRead(t *testing.T) {
 		}
 	}
 }
+
+// A result large only by sharing ({a: o, b: o} forty levels deep: 2^40 nodes as a tree) stops
+// being read at the limit, and the runtime comes back; it was abandoned, reading on for hours.
+func TestResultTooLargeToReadStopsAtTheLimit(t *testing.T) {
+	p := poolWith(t, patient, map[string]string{
+		"dag.js": `exports.handler = () => { let o = {v: 1}; for (let i = 0; i < 40; i++) o = {a: o, b: o}; return o; };`,
+	})
+	_, err := callWithin(t, p, Call{Entry: "dag.js", Timeout: 200 * time.Millisecond}, 20*time.Second)
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.Abandoned || te.Limit != 200*time.Millisecond {
+		t.Fatalf("got %v, want a TimeoutError of a runtime that stopped", err)
+	}
+	if st := p.Stats(); st.Abandoned != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	fp := fnPool(t, Runtime20, `function handler(event) { let o = {v: 1}; for (let i = 0; i < 40; i++) o = {a: o, b: o}; return o; }`)
+	for _, ordered := range []bool{false, true} {
+		if res, err := fnCall(t, fp, FunctionCall{Event: map[string]any{}, Ordered: ordered, Timeout: 30 * time.Millisecond}); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("function (ordered %v): got %v %v, want a timeout", ordered, res.Value, err)
+		}
+	}
+}

@@ -99,6 +99,9 @@ func (v *vm) invokeFunction(ctx context.Context, c *FunctionCall) (res FunctionR
 			if ie, ok := r.(*goja.InterruptedError); ok {
 				// The budget's interrupt in a getter the result's conversion called.
 				res.Value, err, discard = nil, v.fnError(ie), true
+			} else if r == ErrTimeout {
+				// The limit passed while a result large by sharing was read.
+				res.Value, err, discard = nil, ErrTimeout, true
 			} else if r == ErrCircular {
 				res.Value, err, discard = nil, &ScriptError{File: v.fn.script.file, Message: ErrCircular.Error()}, true
 			} else {
