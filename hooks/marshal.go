@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookfront/hookfront/hooks/event"
@@ -164,20 +165,24 @@ func (l *responseLazy) Get(k string) any {
 // headersLazy is a Lambda@Edge header map: lower-case name → [{key, value}], names sorted so
 // that every event enumerates the same way. Disallowed headers are not shown.
 type headersLazy struct {
-	h    event.Headers
-	keys []string
+	h event.Headers
+	// keys are made on first use, by the runtime or by the request reading the result: a hook
+	// that kept the headers may list them in a later call, on another goroutine.
+	keys atomic.Pointer[[]string]
 }
 
 func (l *headersLazy) Keys() []string {
-	if l.keys == nil {
-		l.keys = make([]string, 0, len(l.h))
-		for _, n := range l.h.Names() {
-			if !isDisallowed(n) {
-				l.keys = append(l.keys, n)
-			}
+	if k := l.keys.Load(); k != nil {
+		return *k
+	}
+	keys := make([]string, 0, len(l.h))
+	for _, n := range l.h.Names() {
+		if !isDisallowed(n) {
+			keys = append(keys, n)
 		}
 	}
-	return l.keys
+	l.keys.Store(&keys)
+	return keys
 }
 
 func (l *headersLazy) Get(k string) any {

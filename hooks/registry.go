@@ -188,7 +188,7 @@ func (r *Registry) build(ctx context.Context, src jsruntime.Source, bindings Bin
 	if !r.opt.Generations.CompareAndSwap(id-1, id) {
 		// Another registry sharing the numbers loaded meanwhile (a config reload): take the next.
 		id = r.opt.Generations.Add(1)
-		tagged = tagBindings(bindings, id)
+		tagged = tagBindings(tagged, id) // tagged: it holds the functions loaded above
 	}
 	return &Generation{ID: id, Hash: hash, Files: len(src.Files), bindings: tagged, pool: pool,
 		timeouts: r.opt.Timeouts}, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hookfront/hookfront/jsruntime"
@@ -28,7 +30,8 @@ const (
 	// racyWindow is how long after a file's last change its size, times and inode are not
 	// trusted to tell a later change: two writes of the same size within one tick of the
 	// filesystem's clock (or within a network filesystem's coarse timestamps) look alike. Such
-	// a file is read again at every rescan until it is older than this.
+	// a file is read again at every rescan until one that began this long after the change has
+	// read it.
 	racyWindow = 2 * time.Second
 )
 
@@ -45,21 +48,22 @@ type Folder struct {
 	files   map[string]readFile // what the last Read read, by path in the snapshot
 	skipped map[string]bool     // links already reported as leading outside
 
-	// Seams for tests: how a file is read, and what time it is (for racyWindow).
-	readFile func(string) ([]byte, error)
+	// Seams for tests: how a file inside root is read, and what time it is (for racyWindow).
+	readFile func(r *os.Root, c candidate) ([]byte, error)
 	now      func() time.Time
 }
 
 type readFile struct {
 	stamp stamp
 	data  []byte
+	at    time.Time // when the scan that read it began (no later than the read)
 }
 
 // NewFolder returns a reader of dir. Links that lead outside the folder are reported to log
 // (once each) when it is not nil.
 func NewFolder(dir string, log *slog.Logger) *Folder {
 	return &Folder{dir: dir, log: log, files: map[string]readFile{}, skipped: map[string]bool{},
-		readFile: os.ReadFile, now: time.Now}
+		readFile: readWithin, now: time.Now}
 }
 
 // ReadDir snapshots the scripts of a hooks folder once (see Folder).
@@ -78,16 +82,21 @@ func (f *Folder) Read() (jsruntime.Source, error) {
 		return src, fmt.Errorf("reading the hooks folder: %w", err)
 	}
 	s := scan{root: root, outside: map[string]string{}}
-	if err := s.walk(root, "", 0); err != nil {
+	if err := s.walk(root, "", 0, false); err != nil {
 		return src, err
 	}
 	if s.total > MaxFolderSize {
 		return src, fmt.Errorf("reading the hooks folder: its scripts are %.1f MB together; the limit is %d MB (Lambda@Edge's limit for an origin-trigger function package)",
 			float64(s.total)/(1<<20), MaxFolderSize>>20)
 	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return src, fmt.Errorf("reading the hooks folder: %w", err)
+	}
+	defer r.Close()
 	files, start := make(map[string]readFile, len(s.found)), f.now()
 	for _, c := range s.found {
-		data, err := f.read(c, files, start)
+		data, err := f.read(r, c, files, start)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // gone since the listing
@@ -103,20 +112,52 @@ func (f *Folder) Read() (jsruntime.Source, error) {
 
 // read returns a file's content: what the last Read kept when the file looks unchanged, else
 // what is on disk. What it read is kept in files.
-func (f *Folder) read(c candidate, files map[string]readFile, start time.Time) ([]byte, error) {
+func (f *Folder) read(r *os.Root, c candidate, files map[string]readFile, start time.Time) ([]byte, error) {
 	stamp, ok := stampOf(c.info)
-	if prev, found := f.files[c.rel]; ok && found && prev.stamp == stamp && start.Sub(stamp.changed()) > racyWindow {
+	// The kept copy counts only if it was read well after the change: a write in the same tick
+	// of the filesystem's clock, after that read, would leave the stamp as it is.
+	if prev, found := f.files[c.rel]; ok && found && prev.stamp == stamp && prev.at.Sub(stamp.changed()) > racyWindow {
 		files[c.rel] = prev
 		return prev.data, nil
 	}
-	data, err := f.readFile(c.full)
+	data, err := f.readFile(r, c)
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		files[c.rel] = readFile{stamp: stamp, data: data}
+		files[c.rel] = readFile{stamp: stamp, data: data, at: start}
 	}
 	return data, nil
+}
+
+// readWithin reads the regular file c through r, the folder: a link swapped in after the listing
+// (which checks links; a plain read would follow them) cannot lead outside, and a FIFO swapped in
+// cannot block the read for good. A file the listing reached through a link is resolved first, as
+// the listing resolved it, since r refuses absolute links (even to files inside).
+func readWithin(r *os.Root, c candidate) ([]byte, error) {
+	name := filepath.FromSlash(c.rel)
+	if c.linked {
+		target, err := filepath.EvalSymlinks(c.full)
+		if err != nil {
+			return nil, err
+		}
+		if name, err = filepath.Rel(r.Name(), target); err != nil || !within(r.Name(), target) {
+			return nil, fmt.Errorf("%s leads outside the folder now", c.full)
+		}
+	}
+	fh, err := r.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file now", c.full)
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, maxFileSize+1))
+	if err == nil && len(data) > maxFileSize {
+		err = fmt.Errorf("%s grew past %d bytes while it was read", c.full, maxFileSize)
+	}
+	return data, err
 }
 
 // report warns about links leading outside the folder, once each (again only after one was gone).
@@ -143,9 +184,10 @@ type scan struct {
 type candidate struct {
 	rel, full string
 	info      os.FileInfo
+	linked    bool // the listing reached it through a link
 }
 
-func (s *scan) walk(dir, rel string, depth int) error {
+func (s *scan) walk(dir, rel string, depth int, linked bool) error {
 	if depth > 16 {
 		return fmt.Errorf("reading the hooks folder: %s is nested too deep (a symlink loop?)", dir)
 	}
@@ -160,7 +202,8 @@ func (s *scan) walk(dir, rel string, depth int) error {
 			continue
 		}
 		full, relName := filepath.Join(dir, name), path.Join(rel, name)
-		if e.Type()&fs.ModeSymlink != 0 {
+		link := e.Type()&fs.ModeSymlink != 0
+		if link {
 			target, err := filepath.EvalSymlinks(full)
 			if err != nil {
 				continue // a dangling link
@@ -175,7 +218,7 @@ func (s *scan) walk(dir, rel string, depth int) error {
 			continue // a dangling link, or a file gone since the listing
 		}
 		if st.IsDir() {
-			if err := s.walk(full, relName, depth+1); err != nil {
+			if err := s.walk(full, relName, depth+1, linked || link); err != nil {
 				return err
 			}
 			continue
@@ -187,7 +230,7 @@ func (s *scan) walk(dir, rel string, depth int) error {
 			return fmt.Errorf("reading the hooks folder: %s is %d bytes; the limit is %d", relName, st.Size(), maxFileSize)
 		}
 		s.total += st.Size()
-		s.found = append(s.found, candidate{rel: relName, full: full, info: st})
+		s.found = append(s.found, candidate{rel: relName, full: full, info: st, linked: linked || link})
 	}
 	return nil
 }

@@ -33,13 +33,14 @@ func TestSymlinksOutsideTheFolderAreSkipped(t *testing.T) {
 	must(t, os.Symlink(filepath.Join(outside, "dir"), filepath.Join(w.dir, "linkdir")))
 	must(t, os.Symlink("inside.json", filepath.Join(w.dir, "inlink.json")))                         // stays inside: kept
 	must(t, os.Symlink(filepath.Join("..", "inside.json"), filepath.Join(w.dir, "sub", "up.json"))) // kept
+	must(t, os.Symlink(filepath.Join(w.dir, "sub"), filepath.Join(w.dir, "abs")))                   // absolute, inside: kept
 	var logs logBuffer
 	f := NewFolder(w.dir, slog.New(slog.NewTextHandler(&logs, nil)))
 	src, err := f.Read()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := names(src.Files); got != "h.js inlink.json inside.json sub/up.json sub/x.json" {
+	if got := names(src.Files); got != "abs/up.json abs/x.json h.js inlink.json inside.json sub/up.json sub/x.json" {
 		t.Fatalf("snapshot holds %s", got)
 	}
 	for _, link := range []string{"link=link.json target=" + filepath.Join(outside, "secret.json"), "link=linkdir target=" + filepath.Join(outside, "dir")} {
@@ -77,7 +78,7 @@ func TestUnchangedFilesAreNotReadAgain(t *testing.T) {
 	}
 	f := NewFolder(dir, nil)
 	var reads atomic.Int64
-	f.readFile = func(p string) ([]byte, error) { reads.Add(1); return os.ReadFile(p) }
+	f.readFile = func(r *os.Root, c candidate) ([]byte, error) { reads.Add(1); return readWithin(r, c) }
 	f.now = func() time.Time { return time.Now().Add(time.Hour) } // every file is older than racyWindow
 	first, err := f.Read()
 	if err != nil {
@@ -135,12 +136,45 @@ func TestFolderOverTheLimitIsRefused(t *testing.T) {
 	}
 	f := NewFolder(w.dir, nil)
 	var reads atomic.Int64
-	f.readFile = func(p string) ([]byte, error) { reads.Add(1); return os.ReadFile(p) }
+	f.readFile = func(r *os.Root, c candidate) ([]byte, error) { reads.Add(1); return readWithin(r, c) }
 	_, err := f.Read()
 	if err == nil || !strings.Contains(err.Error(), "its scripts are 52.5 MB together; the limit is 50 MB") || reads.Load() != 0 {
 		t.Fatalf("got %v after %d reads", err, reads.Load())
 	}
 	if r := w.get("/"); r.body != "v1" {
 		t.Fatalf("the current generation stopped serving: %q", r.body)
+	}
+}
+
+// A file swapped for a link to a file outside the folder between the listing (which checks
+// links) and the read (which followed them) put the outside file in the snapshot: a hook could
+// then require it (7% of the reads below, before the fix). The read now checks what it opened.
+func TestLinkSwappedInWhileReadingIsNotFollowed(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "secret.json")
+	must(t, os.WriteFile(secret, []byte(`{"secret": "s3cr3t"}`), 0o600))
+	dir := t.TempDir()
+	writeHook(t, dir, "h.json", `{"ok": true}`)
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() { // swaps h.json between a file and a link to the secret, as fast as it can
+		defer close(done)
+		tmp := filepath.Join(dir, ".swap")
+		for i := 0; !stop.Load(); i++ {
+			if i%2 == 0 {
+				_ = os.Symlink(secret, tmp)
+			} else {
+				_ = os.WriteFile(tmp, []byte(`{"ok": true}`), 0o644)
+			}
+			_ = os.Rename(tmp, filepath.Join(dir, "h.json"))
+		}
+	}()
+	defer func() { stop.Store(true); <-done }()
+	f := NewFolder(dir, nil)
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; i < 5000 && time.Now().Before(deadline); i++ {
+		src, err := f.Read() // an error (the file changed while it was read) is fine: the next rescan reads it
+		if err == nil && strings.Contains(string(src.Files["h.json"]), "s3cr3t") {
+			t.Fatalf("read %d: the file outside the folder is in the snapshot", i)
+		}
 	}
 }

@@ -1,8 +1,10 @@
 package hooks
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
+	"net"
 	"net/textproto"
 	"slices"
 	"strconv"
@@ -250,17 +252,37 @@ func parseHeaders(v any, where string) (event.Headers, error) {
 	if !ok {
 		return nil, invalid("%s must be an object", where)
 	}
-	for name, lv := range m {
-		lower, list, err := parseHeaderList(name, lv, where)
+	// "X-A" and "x-a" are one header: the lower-case name's values first, then the others' in
+	// sorted order, so that the result does not depend on the map's order.
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		la, lb := strings.ToLower(a), strings.ToLower(b)
+		return cmp.Or(strings.Compare(la, lb), cmp.Compare(b2i(a != la), b2i(b != lb)), strings.Compare(a, b))
+	})
+	for _, name := range names {
+		lower, list, err := parseHeaderList(name, m[name], where)
 		if err != nil {
 			return nil, err
 		}
-		if prev, ok := out[lower]; ok { // "X-A" and "x-a": one header
+		if len(list) == 0 {
+			continue // no header, as when a hook empties a list of the event's
+		}
+		if prev, ok := out[lower]; ok {
 			list = append(prev, list...)
 		}
 		out[lower] = list
 	}
 	return out, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // parseHeaderList reads one header's list of {key, value}: its lower-case name and its values.
@@ -358,7 +380,9 @@ func parseOrigin(v any, in *event.Origin) (*event.Origin, error) {
 	if in != nil {
 		*out = *in
 	}
-	if out.DomainName, ok = c["domainName"].(string); !ok || out.DomainName == "" || strings.ContainsAny(out.DomainName, ":/ ") {
+	// An IPv6 address is written without brackets, as the event shows an IPv6 origin.
+	if out.DomainName, ok = c["domainName"].(string); !ok || out.DomainName == "" || strings.ContainsAny(out.DomainName, "/ ") ||
+		(strings.Contains(out.DomainName, ":") && net.ParseIP(out.DomainName) == nil) {
 		return nil, invalid("request.origin.custom.domainName must be a host name or IP address without a port")
 	}
 	port, err := asInt(c["port"], "port")

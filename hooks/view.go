@@ -77,7 +77,7 @@ func headersResult(v any, in event.Headers, where string) (h event.Headers, touc
 			return in, nil, nil
 		}
 	case *jsruntime.Overlay:
-		if hl, ok := x.Base.(*headersLazy); ok && sameHeaders(hl.h, in) {
+		if hl, ok := x.Base.(*headersLazy); ok && sameHeaders(hl.h, in) && lowerKeys(x) {
 			if x.Unchanged() {
 				return in, nil, nil
 			}
@@ -119,6 +119,23 @@ func headersResult(v any, in event.Headers, where string) (h event.Headers, touc
 	}
 	h, err = parseHeaders(materialize(v), where)
 	return h, nil, err
+}
+
+// lowerKeys reports whether every header name the hook touched or deleted is lower case. A name
+// in another case ("User-Agent") is a key of its own in the object, as in a plain one: the
+// headers are then read in full, where parseHeaders merges it with the lower-case one.
+func lowerKeys(ov *jsruntime.Overlay) bool {
+	for _, m := range ov.Touched {
+		if strings.ToLower(m.Key) != m.Key {
+			return false
+		}
+	}
+	for name := range ov.Deleted {
+		if strings.ToLower(name) != name {
+			return false
+		}
+	}
+	return true
 }
 
 // sameHeaders reports whether a and b are the same map (not merely equal).

@@ -101,9 +101,20 @@ func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discar
 	defer func() {
 		v.stopWatchdog()
 		v.timers = v.timers[:0]
+		v.ctx.reset()
 		v.cur = nil
 		if r := recover(); r != nil {
-			result, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
+			if ie, ok := r.(*goja.InterruptedError); ok {
+				// The limit's interrupt in a getter the result's conversion called.
+				result, err, discard = nil, v.scriptError(ie), true
+			} else if r == ErrTimeout {
+				// The limit passed while a result large by sharing was read.
+				result, err, discard = nil, ErrTimeout, true
+			} else if r == ErrCircular {
+				result, err, discard = nil, &ScriptError{File: c.Entry, Message: ErrCircular.Error()}, true
+			} else {
+				result, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
+			}
 		}
 		// An interrupt that lands inside an async function leaves goja's frames of it behind,
 		// and every later call on the runtime then fails to settle: a timed-out runtime is not
@@ -155,12 +166,12 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 		}
 	}
 	lctx := v.lctx
-	_ = lctx.Set("functionName", v.name(c.FunctionName))
+	v.ctx.fields[0] = v.name(c.FunctionName)
 	if c.RequestID != v.lastID || v.lastIDVal == nil {
 		// The hooks of one request often run on the same runtime one after the other.
 		v.lastID, v.lastIDVal = c.RequestID, rt.ToValue(c.RequestID)
 	}
-	_ = lctx.Set("awsRequestId", v.lastIDVal)
+	v.ctx.fields[2] = v.lastIDVal
 	if c.ContextJSON != "" {
 		extra, err := v.parseJSON(c.ContextJSON, "context")
 		if err != nil {
@@ -191,7 +202,13 @@ func (v *vm) run(ctx context.Context, c *Call, st *callState) (any, error) {
 		}
 		return s.String(), nil
 	}
-	return FromJS(rt, value), nil
+	res := fromJS(rt, value, v.conv())
+	if v.overdue.Load() {
+		// The limit passed while the result was read: a toJSON of the hook's that the interrupt
+		// stopped was read as a plain object, so the result may be cut short.
+		return nil, ErrTimeout
+	}
+	return res, nil
 }
 
 // settle finds the call's result: whichever came first of the callback, the returned promise or

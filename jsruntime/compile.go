@@ -49,8 +49,10 @@ func IsScript(name string) bool { return scriptExts[path.Ext(name)] }
 const wrapPrefix = "(function(exports, require, module, __filename, __dirname) {"
 
 // esmSyntax finds import/export statements in a .js file, which then goes through esbuild like
-// a .mjs file (Node would need "type": "module"; Lambda users write it either way).
-var esmSyntax = regexp.MustCompile(`(?m)^\s*(export\s+(default|const|let|var|function|async|class|\{|\*)|import\s+[\w{*'"])`)
+// a .mjs file (Node would need "type": "module"; Lambda users write it either way), and dynamic
+// import(), which Node has in CommonJS files too and goja cannot parse (esbuild makes it a
+// require in a promise).
+var esmSyntax = regexp.MustCompile(`(?m)^\s*(export\s+(default|const|let|var|function|async|class|\{|\*)|import\s+[\w{*'"])|\bimport\s*\(`)
 
 // Compile prepares the scripts of src. entries are the files hooks are bound to; each must exist
 // and compile, and every problem is reported, each with file:line:column. Other files that do
@@ -122,9 +124,17 @@ func compileFile(name string, data []byte) (prg *goja.Program, mapped bool, err 
 		}
 		mapped = true
 	}
-	parsed, err := goja.Parse("/"+name, wrapPrefix+code+"\n})", parser.WithSourceMapLoader(noSourceMapFiles))
+	wrapped := wrapPrefix + code + "\n})"
+	parsed, err := goja.Parse("/"+name, wrapped, parser.WithSourceMapLoader(noSourceMapFiles))
 	if err != nil {
 		return nil, false, syntaxError(name, code, err)
+	}
+	if len(parsed.Body) != 1 {
+		// An unmatched "})" closed the wrapper early, and what follows ran outside it (the
+		// module function was then not a function). Node refuses the unmatched "}".
+		end := strings.LastIndexByte(wrapped[:int(parsed.Body[0].Idx1())-parsed.File.Base()], '}')
+		p := parsed.File.Position(end)
+		return nil, false, syntaxError(name, code, fmt.Errorf("%s: Line %d:%d Unexpected token '}'", name, p.Line, p.Column))
 	}
 	if prg, err = goja.CompileAST(parsed, false); err != nil {
 		return nil, false, syntaxError(name, code, err)

@@ -1,9 +1,12 @@
 package jsruntime
 
 import (
+	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 )
@@ -86,11 +89,47 @@ func ToJS(rt *goja.Runtime, v any) goja.Value {
 // []any, numbers float64 (int64 when whole), and functions and undefined members are left out.
 // toJSON methods (Date, Buffer) are honoured. undefined and null become nil. A Lazy object that
 // was passed in comes back as an *Overlay, a LazyList as a *ListOverlay.
+// A result that refers to itself panics with ErrCircular, as JSON.stringify throws.
 func FromJS(rt *goja.Runtime, v goja.Value) any {
-	return fromJS(rt, v, 0)
+	return fromJS(rt, v, &conv{})
 }
 
 const maxDepth = 64
+
+// ErrCircular is a result that refers to itself.
+var ErrCircular = errors.New("TypeError: Converting circular structure to JSON (the result refers to itself)")
+
+// conv is one reading of a result: the objects being read, outermost first. Read without it, an
+// object with two references to itself took 2^64 steps, none of which an interrupt reaches: its
+// runtime was abandoned at the call's limit and span on for good.
+// A result large only by sharing ({a: o, b: o} forty levels deep) is read as a tree of 2^40
+// nodes: every few objects the reading looks at overdue and stops once the call's limit passed.
+type conv struct {
+	path    []*goja.Object
+	overdue *atomic.Bool // nil: no limit (FromJS)
+	objects int
+}
+
+// enter notes that o is being read; it panics with ErrCircular when o already is, and with
+// ErrTimeout when the call's limit has passed.
+func (c *conv) enter(o *goja.Object) {
+	if slices.Contains(c.path, o) {
+		panic(ErrCircular)
+	}
+	if c.objects++; c.objects%256 == 0 && c.overdue != nil && c.overdue.Load() {
+		panic(ErrTimeout)
+	}
+	c.path = append(c.path, o)
+}
+
+// conv starts the reading of a call's result on v.
+func (v *vm) conv() *conv {
+	v.reading = conv{path: v.reading.path[:0], overdue: &v.overdue}
+	return &v.reading
+}
+
+func (c *conv) leave()     { c.path = c.path[:len(c.path)-1] }
+func (c *conv) deep() bool { return len(c.path) > maxDepth }
 
 var (
 	lazyType     = reflect.TypeOf((*lazyObject)(nil))
@@ -98,8 +137,8 @@ var (
 	promiseType  = reflect.TypeOf((*goja.Promise)(nil))
 )
 
-func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
-	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) || depth > maxDepth {
+func fromJS(rt *goja.Runtime, v goja.Value, c *conv) any {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) || c.deep() {
 		return nil
 	}
 	o, ok := v.(*goja.Object)
@@ -122,14 +161,21 @@ func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
 	if _, isFn := goja.AssertFunction(o); isFn {
 		return nil
 	}
+	c.enter(o)
+	out := objectFromJS(rt, o, c)
+	c.leave()
+	return out
+}
+
+func objectFromJS(rt *goja.Runtime, o *goja.Object, c *conv) any {
 	switch o.ExportType() { // Export of a plain object would build a whole map
 	case lazyType, lazyListType:
-		return o.Export().(lazyNode).data(rt, depth)
+		return o.Export().(lazyNode).data(rt, c)
 	}
 	if tj, ok := goja.AssertFunction(o.Get("toJSON")); ok {
 		r, err := tj(o)
 		if err == nil {
-			return fromJS(rt, r, depth+1)
+			return fromJS(rt, r, c)
 		}
 	}
 	switch o.ClassName() {
@@ -137,7 +183,7 @@ func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
 		n := int(o.Get("length").ToInteger())
 		out := make([]any, n)
 		for i := 0; i < n; i++ {
-			out[i] = fromJS(rt, o.Get(itoa(i)), depth+1)
+			out[i] = fromJS(rt, o.Get(itoa(i)), c)
 		}
 		return out
 	case "String", "Number", "Boolean":
@@ -155,7 +201,7 @@ func fromJS(rt *goja.Runtime, v goja.Value, depth int) any {
 				continue
 			}
 		}
-		out[k] = fromJS(rt, val, depth+1)
+		out[k] = fromJS(rt, val, c)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package jsruntime
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
@@ -16,8 +17,9 @@ import (
 // that estimate (never below its true CPU time) reaches the budget, or at wallCap. Where the
 // thread's CPU clock cannot be read, the budget is wall time.
 type budgetGuard struct {
-	rt    *goja.Runtime
-	timer *time.Timer
+	rt      *goja.Runtime
+	overdue *atomic.Bool // the runtime's: native loops of ours (Array.prototype.fill) stop early
+	timer   *time.Timer
 
 	mu      sync.Mutex // the timer's callback and the end of the call; afterwards no interrupt comes
 	active  bool
@@ -28,8 +30,8 @@ type budgetGuard struct {
 	counted time.Duration // the compute counted before that: the wall time until then
 }
 
-func newBudgetGuard(rt *goja.Runtime) *budgetGuard {
-	g := &budgetGuard{rt: rt}
+func newBudgetGuard(rt *goja.Runtime, overdue *atomic.Bool) *budgetGuard {
+	g := &budgetGuard{rt: rt, overdue: overdue}
 	g.timer = time.AfterFunc(time.Hour, g.check)
 	g.timer.Stop()
 	return g
@@ -43,6 +45,7 @@ func (g *budgetGuard) arm(budget time.Duration) {
 	clock := lockThread()
 	g.mu.Lock()
 	g.active, g.clock, g.budget, g.start, g.base = true, clock, budget, time.Now(), -1
+	g.overdue.Store(false)
 	g.timer.Reset(budget / 5)
 	g.mu.Unlock()
 }
@@ -97,5 +100,6 @@ func (g *budgetGuard) check() {
 		return
 	}
 	g.active = false
+	g.overdue.Store(true)
 	g.rt.Interrupt(ErrTimeout)
 }

@@ -96,8 +96,19 @@ func (v *vm) invokeFunction(ctx context.Context, c *FunctionCall) (res FunctionR
 		v.cur = nil
 		res.Duration = time.Since(start)
 		if r := recover(); r != nil {
-			res.Value, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
+			if ie, ok := r.(*goja.InterruptedError); ok {
+				// The budget's interrupt in a getter the result's conversion called.
+				res.Value, err, discard = nil, v.fnError(ie), true
+			} else if r == ErrTimeout {
+				// The limit passed while a result large by sharing was read.
+				res.Value, err, discard = nil, ErrTimeout, true
+			} else if r == ErrCircular {
+				res.Value, err, discard = nil, &ScriptError{File: v.fn.script.file, Message: ErrCircular.Error()}, true
+			} else {
+				res.Value, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
+			}
 		}
+		err = withLimit(err, timeout)
 	}()
 	res.Value, err = v.runFunction(c)
 	res.OriginCalls = fn.originCalls
@@ -140,31 +151,41 @@ func (v *vm) runFunction(c *FunctionCall) (any, error) {
 			return nil, ErrUnsettled
 		}
 	}
+	var res any
 	if c.Ordered {
-		return ordered(rt, ret, 0), nil
+		res = ordered(rt, ret, v.conv())
+	} else {
+		res = fromJS(rt, ret, v.conv())
 	}
-	return FromJS(rt, ret), nil
+	if v.overdue.Load() {
+		// The budget ran out while the result was read: a toJSON of the function's that the
+		// interrupt stopped was read as a plain object, so the result may be cut short.
+		return nil, ErrTimeout
+	}
+	return res, nil
 }
 
 // ordered reads a result like FromJS, but objects become *Object with their keys in order.
-func ordered(rt *goja.Runtime, v goja.Value, depth int) any {
+func ordered(rt *goja.Runtime, v goja.Value, c *conv) any {
 	o, ok := v.(*goja.Object)
-	if !ok || depth > maxDepth {
-		return FromJS(rt, v)
+	if !ok || c.deep() {
+		return fromJS(rt, v, c)
 	}
 	if _, isFn := goja.AssertFunction(o); isFn {
 		return nil
 	}
+	if o.ExportType() == lazyType || (o.ClassName() != "Object" && o.ClassName() != "Array") {
+		return fromJS(rt, v, c) // lazy event members and Date, Buffer, … (toJSON) as FromJS reads them
+	}
+	c.enter(o)
+	defer c.leave()
 	if o.ClassName() == "Array" {
 		n := int(o.Get("length").ToInteger())
 		out := make([]any, n)
 		for i := range out {
-			out[i] = ordered(rt, o.Get(itoa(i)), depth+1)
+			out[i] = ordered(rt, o.Get(itoa(i)), c)
 		}
 		return out
-	}
-	if o.ExportType() == lazyType || o.ClassName() != "Object" {
-		return FromJS(rt, v) // lazy event members and Date, Buffer, … (toJSON) as FromJS reads them
 	}
 	keys := o.Keys()
 	out := NewObject(len(keys))
@@ -178,7 +199,7 @@ func ordered(rt *goja.Runtime, v goja.Value, depth int) any {
 				continue
 			}
 		}
-		out.Set(k, ordered(rt, val, depth+1))
+		out.Set(k, ordered(rt, val, c))
 	}
 	return out
 }

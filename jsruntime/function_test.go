@@ -161,3 +161,30 @@ function handler(event) {
 		t.Fatalf("viewer-response: %v %+v %v", res.Value, res.OriginCalls, err)
 	}
 }
+
+// A function stopped by its budget says where (a one-line script has no CommonJS wrapper whose
+// columns come off: the column was negative) and which budget (it said 0s).
+func TestFunctionTimeoutSaysWhereAndItsBudget(t *testing.T) {
+	p := fnPool(t, Runtime20, `function handler(event) { for (;;) {} }`)
+	_, err := fnCall(t, p, FunctionCall{Event: map[string]any{}, Timeout: 30 * time.Millisecond})
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.File != "f.js" || te.Line != 1 || te.Col < 1 || te.Limit != 30*time.Millisecond {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// Array.prototype.fill stops at a function's budget as it does at a hook's limit: the built-in
+// fill of 2e7 elements ran 9.5 s past a 30 ms budget (16 s on a busy machine); stopped, the call
+// is back within its wall-time cap of 1 s, and the bound below leaves room for a busy machine.
+func TestFunctionHugeArrayFillStopsAtTheBudget(t *testing.T) {
+	p := fnPool(t, Runtime20, "function handler(event) {\n  return {n: new Array(2e7).fill(1).length};\n}")
+	start := time.Now()
+	_, err := fnCall(t, p, FunctionCall{Event: map[string]any{}, Timeout: 30 * time.Millisecond})
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.Line != 2 {
+		t.Fatalf("got %v, want a TimeoutError at line 2", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the call took %v: fill ran on past the budget", took)
+	}
+}

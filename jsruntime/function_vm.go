@@ -2,6 +2,7 @@ package jsruntime
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -36,8 +37,9 @@ var handlerRef = goja.MustCompile("handler", "typeof handler === 'undefined' ? u
 // and a Date frozen at the start of each call.
 func (v *vm) initFunction() {
 	rt := v.rt
-	fn := &fnState{script: v.b.fn, modules: map[string]goja.Value{}, byteStrings: map[string]bool{}, guard: newBudgetGuard(rt)}
+	fn := &fnState{script: v.b.fn, modules: map[string]goja.Value{}, byteStrings: map[string]bool{}, guard: newBudgetGuard(rt, &v.overdue)}
 	v.fn = fn
+	v.interruptibleFill()
 	rt.SetTimeSource(func() time.Time { return fn.now })
 	console := rt.NewObject()
 	_ = console.Set("log", func(call goja.FunctionCall) goja.Value {
@@ -92,15 +94,27 @@ func (v *vm) fnModule(name string) goja.Value {
 const FunctionLoadLimit = time.Second
 
 // loadFunction runs the script's top level and finds its handler.
-func (v *vm) loadFunction() error {
+func (v *vm) loadFunction() (err error) {
 	fn := v.fn
 	fn.now = time.Now()
 	v.watchdog.Reset(FunctionLoadLimit) // a top level that never ends
-	_, err := v.rt.RunProgram(fn.script.prg)
+	func() {
+		defer func() {
+			// A Go panic in a built-in the top level called (Buffer.from({length: -1})): this
+			// runs when a runtime is made, at a reload, where nothing else would recover it.
+			if r := recover(); r != nil {
+				err = &ScriptError{File: fn.script.file, Message: fmt.Sprintf("the top-level code failed inside a built-in function: %v", r)}
+			}
+		}()
+		_, err = v.rt.RunProgram(fn.script.prg)
+	}()
 	if !v.watchdog.Stop() {
 		<-v.fired
 	}
 	v.rt.ClearInterrupt()
+	if _, ok := err.(*ScriptError); ok {
+		return err
+	}
 	if errors.Is(err, ErrTimeout) || isInterrupt(err) {
 		return &ScriptError{File: fn.script.file, Message: "the top-level code ran past " + FunctionLoadLimit.String()}
 	}
@@ -125,8 +139,15 @@ func (v *vm) fnError(err error) error { return v.fnPos(v.scriptError(err)) }
 // fnPos gives back the columns that the position helpers take off line 1 for the CommonJS
 // wrapper, which a function script does not have.
 func (v *vm) fnPos(err error) error {
-	if se, ok := err.(*ScriptError); ok && se.Line == 1 && se.File == v.fn.script.file {
-		se.Col += len(wrapPrefix)
+	switch e := err.(type) {
+	case *ScriptError:
+		if e.Line == 1 && e.File == v.fn.script.file {
+			e.Col += len(wrapPrefix)
+		}
+	case *TimeoutError: // where the budget's interrupt stopped the function
+		if e.Line == 1 && e.File == v.fn.script.file {
+			e.Col += len(wrapPrefix)
+		}
 	}
 	return err
 }

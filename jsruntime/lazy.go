@@ -1,6 +1,11 @@
 package jsruntime
 
-import "github.com/dop251/goja"
+import (
+	"maps"
+	"slices"
+
+	"github.com/dop251/goja"
+)
 
 // Lazy is plain data whose members become JavaScript values only when a hook reads them, so
 // that a hook pays for what it touches, not for the whole event.
@@ -17,7 +22,7 @@ type Lazy interface {
 type Overlay struct {
 	Base    Lazy
 	Touched []Member // a few at most: a slice costs less than a map
-	Order   []string // touched members that are not in Base, in the order they were added
+	Order   []string // members added, or added again after a delete, in that order: after Base's
 	Deleted map[string]bool
 }
 
@@ -78,7 +83,7 @@ type lazyNode interface {
 	// read cannot have been changed in place (primitives, and lazy values only read).
 	unchanged() bool
 	// data converts it back into plain data: an *Overlay or a *ListOverlay.
-	data(rt *goja.Runtime, depth int) any
+	data(rt *goja.Runtime, c *conv) any
 }
 
 // toJSNode is ToJS that also returns the lazy node behind the value, when there is one.
@@ -106,7 +111,7 @@ type slot struct {
 type writtenMark struct{}
 
 func (writtenMark) unchanged() bool { return false }
-func (writtenMark) data(*goja.Runtime, int) any {
+func (writtenMark) data(*goja.Runtime, *conv) any {
 	panic("jsruntime: the data of a written slot is its value's")
 }
 
@@ -123,11 +128,11 @@ func (s *slot) unchanged() bool {
 }
 
 // data converts the slot's value back into plain data.
-func (s *slot) data(rt *goja.Runtime, depth int) any {
+func (s *slot) data(rt *goja.Runtime, c *conv) any {
 	if s.node != nil && s.node != written {
-		return s.node.data(rt, depth)
+		return s.node.data(rt, c)
 	}
-	return fromJS(rt, s.val, depth)
+	return fromJS(rt, s.val, c)
 }
 
 // lazyObject is the goja side of a Lazy value. Hooks touch few members of each object, so the
@@ -173,6 +178,10 @@ func (l *lazyObject) Set(key string, val goja.Value) bool {
 		return true
 	}
 	if l.deleted[key] || !l.src.Has(key) {
+		// As on a plain object, a key added again after a delete goes last, and only once.
+		if i := slices.Index(l.added, key); i >= 0 {
+			l.added = slices.Delete(l.added, i, i+1)
+		}
 		l.added = append(l.added, key)
 	}
 	delete(l.deleted, key)
@@ -209,7 +218,7 @@ func (l *lazyObject) Keys() []string {
 	base := l.src.Keys()
 	keys := make([]string, 0, len(base)+len(l.added))
 	for _, k := range base {
-		if !l.deleted[k] {
+		if !l.deleted[k] && (len(l.added) == 0 || !slices.Contains(l.added, k)) { // re-added ones go last
 			keys = append(keys, k)
 		}
 	}
@@ -237,11 +246,13 @@ func (l *lazyObject) unchanged() bool {
 // come back. (A primitive it read still does: the caller checks what the hook read.)
 func (m *member) readOnly() bool { return m.node != nil && m.node.unchanged() }
 
-func (l *lazyObject) data(rt *goja.Runtime, depth int) any { return l.overlay(rt, depth) }
+func (l *lazyObject) data(rt *goja.Runtime, c *conv) any { return l.overlay(rt, c) }
 
 // overlay converts what the hook did to a lazy object back into plain data.
-func (l *lazyObject) overlay(rt *goja.Runtime, depth int) *Overlay {
-	o := &Overlay{Base: l.src, Deleted: l.deleted}
+func (l *lazyObject) overlay(rt *goja.Runtime, c *conv) *Overlay {
+	// A copy: a hook that kept the object may delete from it in a later call, on another
+	// request's goroutine, while this result is still being read.
+	o := &Overlay{Base: l.src, Deleted: maps.Clone(l.deleted)}
 	n := 0
 	for i := range l.vals {
 		if !l.vals[i].readOnly() {
@@ -264,7 +275,7 @@ func (l *lazyObject) overlay(rt *goja.Runtime, depth int) *Overlay {
 			o.Deleted[m.key] = true
 			continue
 		}
-		o.Touched = append(o.Touched, Member{m.key, m.data(rt, depth+1)})
+		o.Touched = append(o.Touched, Member{m.key, m.data(rt, c)})
 	}
 	for _, k := range l.added {
 		if _, ok := o.Touch(k); ok {
@@ -360,10 +371,10 @@ func (l *lazyList) unchanged() bool {
 	return true
 }
 
-func (l *lazyList) data(rt *goja.Runtime, depth int) any { return l.overlay(rt, depth) }
+func (l *lazyList) data(rt *goja.Runtime, c *conv) any { return l.overlay(rt, c) }
 
 // overlay converts what the hook did to a lazy list back into plain data.
-func (l *lazyList) overlay(rt *goja.Runtime, depth int) *ListOverlay {
+func (l *lazyList) overlay(rt *goja.Runtime, c *conv) *ListOverlay {
 	o := &ListOverlay{Base: l.src}
 	if l.unchanged() {
 		return o
@@ -374,7 +385,7 @@ func (l *lazyList) overlay(rt *goja.Runtime, depth int) *ListOverlay {
 			o.Items[i] = l.src.Index(i)
 			continue
 		}
-		o.Items[i] = l.vals[i].data(rt, depth+1)
+		o.Items[i] = l.vals[i].data(rt, c)
 	}
 	return o
 }

@@ -158,8 +158,8 @@ func (p *Pool) Check(ctx context.Context, handlers []Export) error {
 	if err != nil {
 		return err
 	}
-	defer p.put(v)
 	var problems []error
+	panicked := false
 	for _, h := range handlers {
 		func() {
 			v.overdue.Store(false)
@@ -170,11 +170,25 @@ func (p *Pool) Check(ctx context.Context, handlers []Export) error {
 				case <-v.signal: // the watchdog's; no caller waits on it here
 				default:
 				}
+				// A Go panic in a built-in the top level called (Buffer.from({length: -1})):
+				// this runs on a reload, where nothing else would recover it.
+				if r := recover(); r != nil {
+					problems = append(problems, &ScriptError{File: h.File, Message: fmt.Sprintf("loading the file failed inside a built-in function: %v", r)})
+					panicked = true
+				}
 			}()
 			if _, err := v.handler(h.File, h.Name); err != nil {
 				problems = append(problems, withLimit(err, p.b.opt.DefaultTimeout))
 			}
 		}()
+		if panicked {
+			break // the runtime is not to be used any more
+		}
+	}
+	if panicked {
+		p.drop()
+	} else {
+		p.put(v)
 	}
 	if len(problems) > 0 {
 		return &LoadError{Problems: problems}
@@ -247,10 +261,20 @@ func (p *Pool) put(v *vm) {
 	p.mu.Unlock()
 }
 
+// drop forgets a runtime that does not come back (it panicked, timed out or was abandoned). A
+// call waiting for a runtime gets a new one in its place, as it would have, had it come a moment
+// later.
 func (p *Pool) drop() {
 	p.mu.Lock()
-	p.created--
+	if len(p.waiters) == 0 || p.closed.Load() {
+		p.created--
+		p.mu.Unlock()
+		return
+	}
+	wait := p.waiters[0]
+	p.waiters = p.waiters[1:]
 	p.mu.Unlock()
+	wait <- newVM(p.b)
 }
 
 // Close stops the pool from handing out runtimes; those in use are dropped when they return,

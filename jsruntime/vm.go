@@ -23,7 +23,8 @@ type vm struct {
 	inspectJS *goja.Object  // js/inspect.js's exports, once console or util needed them
 	formatJS  goja.Callable // its format
 	stringify goja.Callable
-	lctx      *goja.Object          // the context argument, reused: only its per-call fields change
+	lctx      *goja.Object // the context argument (ctx), reused: see lambdaContext
+	ctx       lambdaContext
 	names     map[string]goja.Value // function names as JavaScript strings, made once
 	lastID    string                // the request id of the last call, and as JavaScript
 	lastIDVal goja.Value
@@ -39,6 +40,8 @@ type vm struct {
 	deps         vmDeps // requires seen on this runtime (see deps.go)
 
 	fn *fnState // set on the runtimes of a CloudFront Function (function_vm.go)
+
+	reading conv // the reading of a call's result, kept so that a call allocates none
 
 	// A call runs on a worker goroutine (see Pool.Call); these carry it there and back.
 	job     Call
@@ -128,13 +131,8 @@ func newVM(b *Bundle) *vm {
 		}
 		return rt.ToValue(max(0, time.Until(v.cur.deadline).Milliseconds()))
 	})
-	v.lctx = rt.NewObject()
-	_ = v.lctx.Set("functionName", "")
-	_ = v.lctx.Set("functionVersion", "$LATEST")
-	_ = v.lctx.Set("awsRequestId", "")
-	_ = v.lctx.Set("memoryLimitInMB", "128")
-	_ = v.lctx.Set("callbackWaitsForEmptyEventLoop", true)
-	_ = v.lctx.Set("getRemainingTimeInMillis", v.getRemaining)
+	v.ctx.fields = [...]goja.Value{rt.ToValue(""), rt.ToValue("$LATEST"), rt.ToValue(""), rt.ToValue("128"), rt.ToValue(true), v.getRemaining}
+	v.lctx = rt.NewDynamicObject(&v.ctx)
 	return v
 }
 

@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"net/textproto"
@@ -426,7 +427,18 @@ func headersResult(v any, in event.Headers, cookie, where string) (event.Headers
 	if list := in[cookie]; len(list) > 0 {
 		out[cookie] = list // shown as cookies, not headers
 	}
-	for name, ev := range m {
+	// "x-a" and "X-A" are one header, and the one in another case wins (as when a function sets
+	// it on the object it was given): in the same order every time, not the map's.
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		la, lb := strings.ToLower(a), strings.ToLower(b)
+		return cmp.Or(strings.Compare(la, lb), cmp.Compare(boolInt(a != la), boolInt(b != lb)), strings.Compare(a, b))
+	})
+	for _, name := range names {
+		ev := m[name]
 		lower := strings.ToLower(name)
 		if err := checkHeaderName(lower, where); err != nil {
 			return nil, false, err
@@ -469,7 +481,7 @@ func pairsResult(v any, orig *pairs, withAttrs bool, where string) (*pairs, bool
 	case *jsruntime.Overlay:
 		// Keep the order of the names: those given first, then those the function added.
 		for _, k := range x.Base.Keys() {
-			if val, ok := x.Get(k); ok {
+			if val, ok := x.Get(k); ok && !slices.Contains(x.Order, k) { // one added again goes last
 				names = append(names, k)
 				m[k] = jsruntime.Materialize(val)
 			}
@@ -719,4 +731,11 @@ func describeValue(v any) string {
 		return "an array"
 	}
 	return "an object"
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

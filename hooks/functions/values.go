@@ -2,6 +2,7 @@ package functions
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/hookfront/hookfront/hooks/event"
 	"github.com/hookfront/hookfront/jsruntime"
@@ -123,19 +124,23 @@ func entryObject(values, attrs []string, withAttrs bool) *jsruntime.Object {
 type headersLazy struct {
 	h      event.Headers
 	cookie string // "cookie" or "set-cookie"
-	keys   []string
+	// keys are made on first use, by the runtime or by the request reading the result: a
+	// function that kept the headers may list them in a later call, on another goroutine.
+	keys atomic.Pointer[[]string]
 }
 
 func (l *headersLazy) Keys() []string {
-	if l.keys == nil {
-		l.keys = make([]string, 0, len(l.h))
-		for _, n := range l.h.Names() {
-			if l.Has(n) {
-				l.keys = append(l.keys, n)
-			}
+	if k := l.keys.Load(); k != nil {
+		return *k
+	}
+	keys := make([]string, 0, len(l.h))
+	for _, n := range l.h.Names() {
+		if l.Has(n) {
+			keys = append(keys, n)
 		}
 	}
-	return l.keys
+	l.keys.Store(&keys)
+	return keys
 }
 
 func (l *headersLazy) Has(k string) bool {
