@@ -375,7 +375,7 @@ func (tx *exchange) notStored(key string, status int, h http.Header) {
 	}
 	reason := ""
 	if tx.detail >= DetailCalls {
-		reason = "TTL 0 for status " + strconv.Itoa(status) + " with Cache-Control " + strconv.Quote(h.Get("Cache-Control")) + " (CloudFront's TTL rules)"
+		reason = "TTL 0 for status " + strconv.Itoa(status) + " with Cache-Control: " + h.Get("Cache-Control") + " (CloudFront's TTL rules)"
 	}
 	tx.cacheStep(key, CacheNotStored, reason, 0)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hookfront/hookfront/edge"
+	"github.com/hookfront/hookfront/edge/trace"
 	"github.com/hookfront/hookfront/hooks/event"
 	"github.com/hookfront/hookfront/jsruntime"
 )
@@ -19,7 +20,7 @@ import (
 // request or response). The load figures come from hookfront-bench; these are the repeatable
 // ones (go test -bench Edge -benchmem; under valgrind --tool=callgrind, instruction counts).
 
-func benchEdge(b *testing.B, bind map[event.Trigger]string, files map[string]string, path string) {
+func benchEdge(b *testing.B, bind map[event.Trigger]string, files map[string]string, path string, observers ...edge.Observer) {
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/cached") {
 			w.Header().Set("Cache-Control", "max-age=3600")
@@ -46,7 +47,7 @@ func benchEdge(b *testing.B, bind map[event.Trigger]string, files map[string]str
 	star, _ := edge.ParsePattern("*")
 	o := &edge.Origin{ID: "o", URL: mustURL(origin.URL)}
 	d := &edge.Distribution{Origins: []*edge.Origin{o}, Behaviors: []*edge.Behavior{{Pattern: star, Target: "o"}}}
-	srv, err := edge.NewServer(d, edge.Options{Hooks: EdgeSource{reg}, Logger: discard})
+	srv, err := edge.NewServer(d, edge.Options{Hooks: EdgeSource{reg}, Logger: discard, Observers: observers})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -103,4 +104,25 @@ func BenchmarkEdgeHitTwoViewerHooks(b *testing.B) {
 
 func BenchmarkEdgeHitTwoViewerHooksCallback(b *testing.B) {
 	benchEdge(b, map[event.Trigger]string{event.ViewerRequest: "req-cb.js", event.ViewerResponse: "resp-cb.js"}, headerHooks, "/x/cached")
+}
+
+// The same requests traced at admin.trace: summary (the default), into a ring of the default
+// size: what tracing adds to a request, as instructions under callgrind (the load figures of
+// make bench are within this machine's noise).
+func BenchmarkEdgeMissTwoOriginHooksTraced(b *testing.B) {
+	benchEdge(b, map[event.Trigger]string{event.OriginRequest: "req.js", event.OriginResponse: "resp.js"}, headerHooks, "/x/nostore",
+		trace.NewRing(1000, edge.DetailCalls))
+}
+
+func BenchmarkEdgeHitTwoViewerHooksTraced(b *testing.B) {
+	benchEdge(b, map[event.Trigger]string{event.ViewerRequest: "req.js", event.ViewerResponse: "resp.js"}, headerHooks, "/x/cached",
+		trace.NewRing(1000, edge.DetailCalls))
+}
+
+func BenchmarkEdgeHitNoHooksTraced(b *testing.B) {
+	benchEdge(b, nil, headerHooks, "/x/cached", trace.NewRing(1000, edge.DetailCalls))
+}
+
+func BenchmarkEdgeMissNoHooksTraced(b *testing.B) {
+	benchEdge(b, nil, headerHooks, "/x/nostore", trace.NewRing(1000, edge.DetailCalls))
 }

@@ -37,8 +37,9 @@ Run "hookfront COMMAND -h" for a command's flags.
 
 // gcPercent is hookfront's default GOGC. A proxy keeps a small live heap and makes much
 // short-lived garbage per request; at Go's default (100) it collects every few MB allocated,
-// hundreds of times a second under load. 400 trades some memory under load (the heap goal grows
-// from 4 MB to 16 MB at minimum) for far fewer collections. GOGC in the environment wins.
+// hundreds of times a second under load. 400 trades some memory under load for far fewer
+// collections; serve then raises the minimum heap goal to 64 MB (gctune.go). GOGC in the
+// environment wins.
 const gcPercent = 400
 
 func main() {

@@ -171,3 +171,54 @@ func TestRingMemoryIsBounded(t *testing.T) {
 		t.Fatalf("heap grew by %d MB", grown>>20)
 	}
 }
+
+// The ring reuses the memory of traces it let go (a trace per request was 1.5 KB of garbage),
+// so what it hands out must not be that memory: List and Get give copies, and a trace offered to
+// subscribers is never reused.
+func TestHandedOutTracesStayWhileTheRingReusesItsMemory(t *testing.T) {
+	ring := NewRing(2, edge.DetailCalls)
+	record := func(id string) *Trace {
+		rec := ring.Observe("", time.Now(), nil)
+		rec.Hook(edge.HookStep{Trigger: event.ViewerRequest, File: id + ".js", Call: &event.CallTrace{File: id + ".js"}})
+		rec.Cache(edge.CacheStep{Key: "key " + id, Decision: edge.CacheMiss})
+		rec.End(&edge.Summary{ID: id, Path: "/" + id, Attempts: []edge.AttemptStep{{Origin: "origin " + id}}})
+		return rec.(*Trace)
+	}
+	intact := func(tr *Trace, id string) bool {
+		return tr.Summary.ID == id && tr.Summary.Path == "/"+id && tr.Summary.Attempts[0].Origin == "origin "+id &&
+			tr.HookSteps[0].File == id+".js" && tr.HookSteps[0].Call.File == id+".js" && tr.CacheSteps[0].Key == "key "+id
+	}
+	sub := ring.Subscribe(1)
+	offered := record("offered")
+	select { // End offers before it returns
+	case got := <-sub.C:
+		if got != offered {
+			t.Fatal("the subscriber got another trace")
+		}
+	default:
+		t.Fatal("the trace was not offered")
+	}
+	sub.Close()
+	record("a")
+	got, listed := ring.Get("a"), ring.List(Query{Limit: 1})[0]
+	if got == nil || !intact(got, "a") || !intact(listed, "a") {
+		t.Fatalf("copies of a: %+v %+v", got, listed)
+	}
+	// Record until a trace's memory is reused (sync.Pool keeps what it is given only mostly).
+	held := map[*Trace]bool{}
+	reused := false
+	for i := 0; i < 1000 && !reused; i++ {
+		tr := record(fmt.Sprint("n", i))
+		reused = held[tr]
+		held[tr] = true
+		if tr == offered {
+			t.Fatal("a trace offered to a subscriber was reused")
+		}
+	}
+	if !reused {
+		t.Fatal("no trace's memory was reused in 1000 requests")
+	}
+	if !intact(got, "a") || !intact(listed, "a") || !intact(offered, "offered") {
+		t.Fatalf("a handed-out trace changed: %+v %+v %+v", got.Summary, listed.Summary, offered.Summary)
+	}
+}
