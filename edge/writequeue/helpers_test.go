@@ -125,6 +125,26 @@ type edgeWithQueue struct {
 	wq    *writequeue.Manager
 	admin *httptest.Server
 	dir   string
+	logs  logBuffer // what the edge and its queues logged
+}
+
+// logBuffer keeps log lines for a test to wait for.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// count is how many lines hold s.
+func (l *logBuffer) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.b.String(), s)
 }
 
 func startEdge(t *testing.T, yaml string, origins ...*origin) *edgeWithQueue {
@@ -158,15 +178,17 @@ func startEdgeWith(t *testing.T, dir, yaml string, hooks edge.HookSource, origin
 		t.Fatal(err)
 	}
 	d.Hooks = hooks
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := &edgeWithQueue{dir: dir}
+	var out io.Writer = &e.logs
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		out = io.MultiWriter(&e.logs, os.Stderr)
 	}
+	log := slog.New(slog.NewTextHandler(out, nil))
 	srv, err := edge.NewServer(d, edge.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &edgeWithQueue{srv: srv, dir: dir}
+	e.srv = srv
 	mux := http.NewServeMux()
 	e.admin = httptest.NewServer(mux)
 	t.Cleanup(e.admin.Close)

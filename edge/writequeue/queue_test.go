@@ -191,13 +191,14 @@ func TestAWriteNotDeliveredWithinMaxAgeExpiresAndCanBeRetried(t *testing.T) {
 
 // writequeueStats is the part of a group in GET /api/queue that tests read.
 type writequeueStats struct {
-	Group     string
-	Depth     int
-	Expired   int
-	Bytes     int64
-	OldestAge float64 `json:"oldest_age_seconds"`
-	Ended     map[string]int
-	Writes    []struct{ ID, State string }
+	Group      string
+	Delivering bool
+	Depth      int
+	Expired    int
+	Bytes      int64
+	OldestAge  float64 `json:"oldest_age_seconds"`
+	Ended      map[string]int
+	Writes     []struct{ ID, State string }
 }
 
 func TestAdminAPI(t *testing.T) {

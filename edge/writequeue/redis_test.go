@@ -84,3 +84,33 @@ func TestTheQueueAdminAPIAnswersWhileRedisIsAway(t *testing.T) {
 		}
 	}
 }
+
+// A Redis that is away for a moment (a restart, a failover, a network blip shorter than the
+// lease) makes the lease holder's renewal fail: it stops delivering, as it must when it cannot
+// tell whether it still leads. When Redis is back with the lease still its own, it renews it and
+// must deliver again: nobody else can take a lease it keeps renewing.
+func TestALeaseHolderThatLostRedisForAMomentDeliversAgain(t *testing.T) {
+	rs := redistest.Start(t, queuetest.DurableRedis...)
+	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
+	// interval 1s: a 5s lease, renewed every 1.7s, outlives the restart below.
+	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue, retry: {interval: 20ms, max_interval: 100ms}}",
+		"queue: {store: "+rs.URL()+", retry: {interval: 1s, max_interval: 1s}}", 1)
+	e := startEdge(t, cfg, a, b)
+	delivering := func() bool {
+		var list struct{ Groups []writequeueStats }
+		getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
+		return list.Groups[0].Delivering
+	}
+	eventually(t, delivering)
+	id := accepted(t, e.URL+"/orders", "during the blip")
+
+	rs.Kill() // the renewal fails: the replica stops delivering
+	eventually(t, func() bool { return e.logs.count("lost the Redis lease") > 0 })
+	rs.Restart() // the same data (appendonly): the lease is still this replica's
+	if ttl, err := rs.Do("PTTL", "hookfront:queue:{api}:lease").AsInt64(); err != nil || ttl <= 0 {
+		t.Fatalf("the lease did not outlive the restart (%d, %v): the test shows nothing", ttl, err)
+	}
+	eventually(t, delivering)
+	b.setStatus(201)
+	e.waitState(t, id, "delivered")
+}
