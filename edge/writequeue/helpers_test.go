@@ -37,6 +37,7 @@ type origin struct {
 	status int
 	got    []arrival
 	hold   chan struct{} // when set, requests wait for it to close
+	held   int           // requests that waited for a hold, or wait now
 }
 
 // newOrigin starts an origin; a down one is only an address that refuses connections.
@@ -60,6 +61,9 @@ func (o *origin) serve(l net.Listener) {
 		b, _ := io.ReadAll(r.Body)
 		o.mu.Lock()
 		hold := o.hold
+		if hold != nil {
+			o.held++
+		}
 		o.mu.Unlock()
 		if hold != nil {
 			select {
@@ -93,6 +97,13 @@ func (o *origin) setHold(c chan struct{}) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.hold = c
+}
+
+// holding is how many requests waited for a hold, or wait now.
+func (o *origin) holding() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.held
 }
 
 func (o *origin) arrivals() []arrival {

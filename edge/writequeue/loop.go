@@ -135,7 +135,10 @@ func (q *queue) backoff(n int) time.Duration {
 	return min(d, q.cfg.MaxInterval)
 }
 
-var errSkip = errors.New("skip")
+var (
+	errSkip      = errors.New("skip")
+	errTakenOver = errors.New("taken over by another replica")
+)
 
 // interrupted puts a write found mid-delivery back in the queue; it is sent again with the
 // idempotency key it always carries.
@@ -198,6 +201,7 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 		q.logFailed(r, "marking a delivery", err)
 		return false, false, nil
 	}
+	attempt := r.Attempts
 	body, err := q.st.body(ctx, r)
 	res := edge.Delivery{Outcome: edge.Failed}
 	if err != nil {
@@ -213,6 +217,11 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 	r, err = q.st.update(sctx, id, func(r *Record) error {
 		if r.State != Delivering {
 			return errSkip
+		}
+		if r.Attempts != attempt {
+			// Another replica took the write over meanwhile (this one's Redis lease ran out) and
+			// is sending it again: the outcome is that delivery's to store, whatever this one's.
+			return errTakenOver
 		}
 		r.LastDelivery = res.RequestID
 		switch {
@@ -230,6 +239,11 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 		}
 		return nil
 	})
+	if errors.Is(err, errTakenOver) {
+		q.log.Warn("write queue: this delivery's outcome is not stored: another replica took it over (this one's lease ran out) and sends it again",
+			"queued", id, "attempt", attempt, "status", res.Status, "error", res.Error, "request", res.RequestID)
+		return false, false, nil
+	}
 	if err != nil {
 		q.logFailed(&Record{ID: id}, "storing a delivery's outcome", err)
 		return false, false, nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookfront/hookfront/edge/redistest"
+	"github.com/hookfront/hookfront/edge/writequeue"
 	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
 )
 
@@ -113,4 +114,60 @@ func TestALeaseHolderThatLostRedisForAMomentDeliversAgain(t *testing.T) {
 	eventually(t, delivering)
 	b.setStatus(201)
 	e.waitState(t, id, "delivered")
+}
+
+// A replica whose lease ran out while it was delivering a write (a pause, a partition from
+// Redis) still finishes that delivery, while the replica that took the lease over sends the
+// write again with its key. The first one's outcome, coming last or not, must not replace the
+// second one's: a 503 stored over a delivery in flight made the write "queued" again, the
+// second one's 201 was then dropped, and the write went to the origin a third time.
+func TestAnOutcomeOfADeliveryTakenOverByAnotherReplicaIsNotStored(t *testing.T) {
+	rs := redistest.Start(t, queuetest.DurableRedis...)
+	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
+	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL()+",", 1)
+	e1 := startEdge(t, cfg, a, b)
+	leads := func(e *edgeWithQueue) func() bool {
+		return func() bool {
+			var list struct{ Groups []writequeueStats }
+			getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
+			return list.Groups[0].Delivering
+		}
+	}
+	eventually(t, leads(e1))
+	e2 := startEdge(t, cfg, a, b)
+	id := accepted(t, e1.URL+"/orders", "once")
+
+	first, second := make(chan struct{}), make(chan struct{})
+	b.setHold(first)
+	eventually(t, func() bool { return b.holding() == 1 }) // e1 delivers it, and waits
+	b.setHold(second)
+	rec := e1.record(t, id)
+	// e1's lease runs out and e2 takes it: e2 sends the write again.
+	if err := rs.Do("SET", "hookfront:queue:{api}:lease", writequeue.Consumer(e2.wq, "api"), "PX", "60000").Error(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return b.holding() == 2 })
+
+	// e1's delivery ends first, with a 503.
+	stored := e1.logs.count(`msg="write queue: delivery"`)
+	close(first)
+	eventually(t, func() bool {
+		return e1.logs.count(`msg="write queue: delivery"`) > stored || e1.logs.count("another replica took it over") > 0
+	})
+	// e2's ends with a 201: that is the write's outcome, and the write is not sent again.
+	b.setStatus(201)
+	close(second)
+	done := e2.waitState(t, id, "delivered")
+	if done["attempts"] != rec["attempts"].(float64)+1 {
+		t.Fatalf("delivered after %v attempts; e1's was attempt %v: %v", done["attempts"], rec["attempts"], done)
+	}
+	var created int
+	for _, g := range b.arrivals() {
+		if g.Status == 201 {
+			created++
+		}
+	}
+	if created != 1 {
+		t.Fatalf("the origin created it %d times: %+v", created, b.arrivals())
+	}
 }
