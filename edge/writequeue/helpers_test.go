@@ -38,6 +38,7 @@ type origin struct {
 	got    []arrival
 	hold   chan struct{} // when set, requests wait for it to close
 	held   int           // requests that waited for a hold, or wait now
+	poison string        // a body answered 503 whatever status says
 }
 
 // newOrigin starts an origin; a down one is only an address that refuses connections.
@@ -77,6 +78,9 @@ func (o *origin) serve(l net.Listener) {
 		if status == 0 {
 			status = 200
 		}
+		if o.poison != "" && string(b) == o.poison {
+			status = 503
+		}
 		o.got = append(o.got, arrival{r.Method, r.URL.RequestURI(), string(b), r.Header.Get("Idempotency-Key"), r.Header.Get("X-Account"), status})
 		o.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
@@ -91,6 +95,13 @@ func (o *origin) setStatus(s int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.status = s
+}
+
+// setPoison makes the origin answer 503 to every request with this body, whatever its status.
+func (o *origin) setPoison(body string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.poison = body
 }
 
 func (o *origin) setHold(c chan struct{}) {

@@ -252,3 +252,30 @@ func TestAnAnswerAnOriginRequestHookMakesEndsTheWrite(t *testing.T) {
 		t.Fatalf("%v", rec)
 	}
 }
+
+// A write that an origin fails by itself every time (its payload makes the origin answer 503,
+// or crash and reset the connection) must not hold up every write behind it until it expires:
+// when the origins are back for the others, they are delivered, and it goes on being retried on
+// its own backoff.
+func TestAWriteTheOriginAlwaysFailsDoesNotHoldUpTheOthers(t *testing.T) {
+	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
+	// max_interval 1s: longer than any store's sync, which the pause is counted from.
+	e := startEdge(t, strings.Replace(twoMembers, "max_interval: 100ms", "max_interval: 1s", 1), a, b)
+	poison := accepted(t, e.URL+"/orders", "poison")
+	var others []string
+	for _, body := range []string{"one", "two", "three"} {
+		others = append(others, accepted(t, e.URL+"/orders", body))
+	}
+	b.setPoison("poison")
+	b.setStatus(201)
+	for _, id := range others {
+		e.waitState(t, id, "delivered")
+	}
+	rec := e.waitState(t, poison, "queued")
+	if !strings.Contains(rec["last_error"].(string), "503") {
+		t.Fatalf("%v", rec)
+	}
+	// Once the origin takes it, it is delivered too.
+	b.setPoison("")
+	e.waitState(t, poison, "delivered")
+}
