@@ -213,7 +213,9 @@ type ServerSettings struct {
 	ReadBodyTimeout   Duration `yaml:"read_body_timeout"`
 	IdleTimeout       Duration `yaml:"idle_timeout"`
 	MaxHeaderBytes    ByteSize `yaml:"max_header_bytes"`
-	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`
+	// WriteBuffer bounds the write bodies buffered for failover at once, all writes together.
+	WriteBuffer     ByteSize `yaml:"write_buffer"`
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 	// ShutdownDelay is how long the edge keeps serving after SIGTERM while /readyz already
 	// says 503, so that load balancers stop sending before the listener closes.
 	ShutdownDelay Duration `yaml:"shutdown_delay"`
