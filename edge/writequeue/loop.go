@@ -69,8 +69,8 @@ func (q *queue) round(ctx context.Context, d Deliverer, p *pause) time.Time {
 		return now.Add(q.cfg.Interval)
 	}
 	probed, probeDone := "", false
-	if !p.until.IsZero() && !now.Before(p.until) {
-		if i := probe(recs, now); i >= 0 {
+	if !p.until.IsZero() {
+		if i := probe(recs, now, !now.Before(p.until)); i >= 0 {
 			// The first delivery after a pause tells whether a member is back.
 			probed = recs[i].ID
 			switch done, down, r := q.deliver(ctx, d, recs[i]); {
@@ -140,11 +140,12 @@ func (q *queue) round(ctx context.Context, d Deliverer, p *pause) time.Time {
 	return next
 }
 
-// probe picks the write that probes the members after a pause: of the writes due and free to
-// go (queued, not expired, first of their order_by value), the one whose own next attempt came
-// first. Not simply the oldest write: a write that fails by itself every time would be the only
-// one ever tried. -1 when none is due.
-func probe(recs []*Record, now time.Time) int {
+// probe picks the write that probes the members while the queue waits after deliveries that
+// found every member down: a write an operator asked to retry now, whatever the wait; once the
+// wait is over, of the writes due and free to go (queued, not expired, first of their order_by
+// value), the one whose own next attempt came first. Not simply the oldest write: a write that
+// fails by itself every time would be the only one ever tried. -1 when none.
+func probe(recs []*Record, now time.Time, waitOver bool) int {
 	best := -1
 	seen := map[string]bool{}
 	for i, r := range recs {
@@ -157,7 +158,13 @@ func probe(recs []*Record, now time.Time) int {
 			}
 			seen[r.OrderKey] = true
 		}
-		if r.State != Queued || now.After(r.Expires) || r.NextAttempt.After(now) {
+		if r.State != Queued || now.After(r.Expires) {
+			continue
+		}
+		if r.RetryNow {
+			return i
+		}
+		if !waitOver || r.NextAttempt.After(now) {
 			continue
 		}
 		if best < 0 || r.NextAttempt.Before(recs[best].NextAttempt) {
@@ -254,7 +261,7 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 		if r.State != Queued {
 			return errSkip
 		}
-		r.State, r.Attempts, r.LastAttempt = Delivering, r.Attempts+1, time.Now()
+		r.State, r.Attempts, r.LastAttempt, r.RetryNow = Delivering, r.Attempts+1, time.Now(), false
 		if rs, ok := q.st.(*redisStore); ok {
 			r.Owner = rs.consumer
 		}

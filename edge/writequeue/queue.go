@@ -224,7 +224,7 @@ func (m *Manager) Retry(ctx context.Context, id string) (*Record, error) {
 		case Expired:
 			r.State, r.Expires = Queued, now.Add(q.cfg.MaxAge)
 		}
-		r.NextAttempt = now
+		r.NextAttempt, r.RetryNow = now, true
 		return nil
 	})
 	if err == nil {

@@ -279,3 +279,19 @@ func TestAWriteTheOriginAlwaysFailsDoesNotHoldUpTheOthers(t *testing.T) {
 	b.setPoison("")
 	e.waitState(t, poison, "delivered")
 }
+
+// POST /api/queue/{id}/retry sends a queued write now, also while the queue waits after a
+// delivery that found every member down: the operator who knows the origin is back must not
+// wait for max_interval (5 minutes by default).
+func TestARetryIsSentNowWhileTheQueueWaits(t *testing.T) {
+	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
+	e := startEdge(t, strings.Replace(twoMembers, "retry: {interval: 20ms, max_interval: 100ms}", "retry: {interval: 1h, max_interval: 1h}", 1), a, b)
+	id := accepted(t, e.URL+"/orders", "now")
+	var rec map[string]any
+	getJSON(t, "POST", e.admin.URL+"/api/queue/"+id+"/retry", 200, &rec)
+	// Sent at once, and refused with 503: the queue now waits an hour.
+	eventually(t, func() bool { return e.record(t, id)["attempts"] == 1.0 && e.record(t, id)["state"] == "queued" })
+	b.setStatus(201)
+	getJSON(t, "POST", e.admin.URL+"/api/queue/"+id+"/retry", 200, &rec)
+	e.waitState(t, id, "delivered")
+}
