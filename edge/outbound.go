@@ -26,18 +26,19 @@ type viewerRequest struct {
 	bodyLen  int64
 	prefix   []byte // the first bytes of the body, read for hooks when the behavior includes it
 	buffered []byte // the whole body, kept so that each origin attempt can send it (write failover)
-	// unbuffered says why a write's body that fits max_body was not buffered (writebuffer.go).
-	unbuffered string
-	ip         string
-	hasQuery   bool           // the URL had a "?", even an empty query
-	tls        bool           // the viewer came over TLS (match-viewer origins follow it)
-	ev         *event.Request // built on first use by a hook
-	pol        *policyState   // the request through its behavior's policies; nil without
+	ip       string
+	hasQuery bool           // the URL had a "?", even an empty query
+	tls      bool           // the viewer came over TLS (match-viewer origins follow it)
+	ev       *event.Request // built on first use by a hook
+	pol      *policyState   // the request through its behavior's policies; nil without
 	// ae is the viewer's Accept-Encoding as CloudFront normalises it; when aeNormal, the origin
 	// gets that instead of what the viewer sent (a cacheable request).
 	ae       acceptEncoding
 	aeNormal bool
 	timeout  *timedBody // on the viewer's body, when it has one: its timeout and failures
+
+	// unbuffered says why a write's body that fits max_body was not buffered (writebuffer.go).
+	unbuffered string
 }
 
 func newViewerRequest(r *http.Request) *viewerRequest {

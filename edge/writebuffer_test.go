@@ -2,6 +2,7 @@ package edge
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,8 +28,9 @@ func TestWriteBuffersAreBoundedAllTogether(t *testing.T) {
 		w.WriteHeader(503)
 	})
 	s := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "secondary") })
+	sink := newLogSink()
 	wf := &WriteFailover{Methods: []string{"POST"}, MaxBody: 1000, OnConnect: true, OnStatus: map[int]bool{503: true}}
-	_, ts := edgeServer(t, writeDist(t, p.URL, s.URL, wf), Options{CacheBytes: -1, WriteBufferBytes: 1000})
+	_, ts := edgeServer(t, writeDist(t, p.URL, s.URL, wf), Options{CacheBytes: -1, WriteBufferBytes: 1000, Logger: slog.New(sink)})
 	t.Cleanup(free) // runs before the servers close, which wait for the held request
 
 	first := make(chan result, 1)
@@ -40,6 +42,9 @@ func TestWriteBuffersAreBoundedAllTogether(t *testing.T) {
 	}
 	if r := post(t, "POST", ts.URL+"/b", []byte(strings.Repeat("b", 600))); r.status != 503 || s.hits.Load() != 0 {
 		t.Fatalf("a write over the budget failed over: %d %q (secondary hits %d)", r.status, r.body, s.hits.Load())
+	}
+	if rec := sink.next(t); !strings.Contains(rec["attempts"], "(no failover: body not buffered (server.write_buffer: 600 bytes in use by other writes))") {
+		t.Fatalf("access log: %v", rec)
 	}
 	free()
 	if r := <-first; r.status != 200 || r.body != "primary" {
