@@ -495,7 +495,7 @@ func (s *Server) readFirst(ctx context.Context, tx *exchange, key string, stale 
 	}
 	if err != nil {
 		_ = out.stream.Close()
-		tx.attempts[len(tx.attempts)-1].err = "body_" + errorKind(err)
+		tx.bodyFailed(err)
 		if ctx.Err() != nil {
 			return nil
 		}
