@@ -40,11 +40,8 @@ type Record struct {
 	Attempts  int         `json:"attempts"`
 	// Interrupted counts deliveries cut off by a crash or a stop: the origin may have got them,
 	// and the next one carries the same idempotency key.
-	Interrupted int       `json:"interrupted,omitempty"`
-	NextAttempt time.Time `json:"next_attempt,omitzero"`
-	// RetryNow: an operator asked for it (POST …/retry); it is sent next, whatever the queue's
-	// wait after deliveries that found every member down.
-	RetryNow     bool      `json:"retry_now,omitempty"`
+	Interrupted  int       `json:"interrupted,omitempty"`
+	NextAttempt  time.Time `json:"next_attempt,omitzero"`
 	LastAttempt  time.Time `json:"last_attempt,omitzero"`
 	LastError    string    `json:"last_error,omitempty"`
 	LastDelivery string    `json:"last_delivery,omitempty"` // request id of the last delivery (its trace)
@@ -54,6 +51,9 @@ type Record struct {
 	Response     *Answer   `json:"response,omitempty"`
 	Finished     time.Time `json:"finished,omitzero"`
 	Seq          uint64    `json:"seq,omitempty"` // arrival order in the disk store
+	// RetryNow: an operator asked for it (POST …/retry); it is sent next, whatever the queue's
+	// wait after deliveries that found every member down.
+	RetryNow bool `json:"retry_now,omitempty"`
 }
 
 // key is the write's idempotency key as sent.

@@ -213,12 +213,12 @@ type ServerSettings struct {
 	ReadBodyTimeout   Duration `yaml:"read_body_timeout"`
 	IdleTimeout       Duration `yaml:"idle_timeout"`
 	MaxHeaderBytes    ByteSize `yaml:"max_header_bytes"`
-	// WriteBuffer bounds the write bodies buffered for failover at once, all writes together.
-	WriteBuffer     ByteSize `yaml:"write_buffer"`
-	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`
 	// ShutdownDelay is how long the edge keeps serving after SIGTERM while /readyz already
 	// says 503, so that load balancers stop sending before the listener closes.
 	ShutdownDelay Duration `yaml:"shutdown_delay"`
+	// WriteBuffer bounds the write bodies buffered for failover at once, all writes together.
+	WriteBuffer ByteSize `yaml:"write_buffer"`
 }
 
 // Duration is a time.Duration written as "10s", "1m30s" or a number of seconds.
