@@ -247,6 +247,17 @@ func (s *Server) roundTrip(ctx context.Context, tx *exchange, vr *viewerRequest,
 	return nil, err
 }
 
+// bodyFailed records that the answering origin's body broke off after its headers: in its
+// attempt, and in passive health, which counted the headers as a success; a member that breaks
+// off every body fails every request, as one that refuses connections does. A body cut because
+// the viewer went away says nothing about the origin.
+func (tx *exchange) bodyFailed(err error) {
+	tx.attempts[len(tx.attempts)-1].err = "body_" + errorKind(err)
+	if tx.r.Context().Err() == nil {
+		tx.health.observed(tx.member, tx.b.group, tx.r.Method, err, 0)
+	}
+}
+
 // drainClose reads a little of a discarded body so that its connection can be reused, then closes.
 func drainClose(rc io.ReadCloser) {
 	_, _ = io.CopyN(io.Discard, rc, 64<<10)

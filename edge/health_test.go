@@ -390,3 +390,34 @@ func TestHealthSettingsPerOrigin(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A member that answers its headers and then breaks off every body fails each request as surely
+// as one that refuses connections: passive health counts the body's failure, not only the
+// headers' success, so that the member is ejected and later requests go to the next member.
+func TestAMemberThatBreaksOffItsBodiesIsEjected(t *testing.T) {
+	broken := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100000") // streamed to the viewer: over readFirstMax
+		_, _ = io.WriteString(w, "the start")
+		w.(http.Flusher).Flush()
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			c.Close()
+		}
+	})
+	s, url, _ := healthEdge(t, &Health{Passive: &PassiveHealth{Failures: 2, Window: time.Minute, EjectFor: time.Minute}},
+		org(t, "p", broken.URL), org(t, "s", okOrigin(t, "secondary").URL))
+	for range 2 {
+		// The viewer's connection is cut: before the headers reach it, or during the body.
+		if resp, err := http.Get(url + "/x"); err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err == nil {
+				t.Fatal("the broken body arrived whole")
+			}
+		}
+	}
+	classState(t, s, "p", "reads", "ejected")
+	if r := get(t, url+"/x"); r.status != 200 || r.body != "secondary" {
+		t.Fatalf("%d %q", r.status, r.body)
+	}
+}

@@ -36,6 +36,9 @@ type viewerRequest struct {
 	ae       acceptEncoding
 	aeNormal bool
 	timeout  *timedBody // on the viewer's body, when it has one: its timeout and failures
+
+	// unbuffered says why a write's body that fits max_body was not buffered (writebuffer.go).
+	unbuffered string
 }
 
 func newViewerRequest(r *http.Request) *viewerRequest {

@@ -48,6 +48,9 @@ type Options struct {
 	AccessLog *slog.Logger
 	// Shared is the second cache tier replicas share (cache.shared); nil: none.
 	Shared SharedTier
+	// WriteBufferBytes bounds the write bodies buffered for failover at once, all writes
+	// together (writebuffer.go); 0 means DefaultWriteBufferBytes.
+	WriteBufferBytes int64
 }
 
 // Server is the edge: an http.Handler.
@@ -64,6 +67,7 @@ type Server struct {
 	queue           WriteQueue      // nil: no group queues writes
 	health          *healthRegistry // origin health of the groups that opt in (health.go)
 	shared          SharedTier      // nil without a shared tier, or with the cache off
+	writeBufs       writeBuffers
 }
 
 // NewServer prepares d and returns a Server for it.
@@ -77,6 +81,10 @@ func NewServer(d *Distribution, opt Options) (*Server, error) {
 	}
 	s.observer = combine(append([]Observer{&accessLog{log: opt.AccessLog}}, opt.Observers...))
 	s.health = newHealthRegistry(s.log)
+	s.writeBufs.max = opt.WriteBufferBytes
+	if s.writeBufs.max <= 0 {
+		s.writeBufs.max = DefaultWriteBufferBytes
+	}
 	if opt.CacheBytes == 0 {
 		opt.CacheBytes = 256 << 20
 	}
@@ -169,7 +177,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.initPolicy(vr, tx.b, r)
 	vr.limitBody(w, s.readBodyTimeout)
 	if g := tx.b.group; g != nil && g.WriteFailover.applies(r.Method) {
-		if err := vr.bufferBody(g.WriteFailover.MaxBody); err != nil {
+		held, err := s.bufferWrite(vr, g.WriteFailover.MaxBody)
+		defer s.writeBufs.release(held)
+		if err != nil {
 			s.bodyReadFailed(w, tx, vr)
 			return
 		}
@@ -485,7 +495,7 @@ func (s *Server) readFirst(ctx context.Context, tx *exchange, key string, stale 
 	}
 	if err != nil {
 		_ = out.stream.Close()
-		tx.attempts[len(tx.attempts)-1].err = "body_" + errorKind(err)
+		tx.bodyFailed(err)
 		if ctx.Err() != nil {
 			return nil
 		}

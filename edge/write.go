@@ -77,7 +77,7 @@ func (s *Server) write(w http.ResponseWriter, tx *exchange, resp *response) {
 		if originSide {
 			tx.note = truncated(n, resp.declared, err)
 			if len(tx.attempts) > 0 {
-				tx.attempts[len(tx.attempts)-1].err = "body_" + errorKind(err)
+				tx.bodyFailed(err)
 			}
 		} else {
 			tx.note = "viewer went away during the body: " + err.Error()

@@ -51,6 +51,9 @@ func (wf *WriteFailover) applies(method string) bool {
 // safety rule stopped it (for the access log). err is the attempt's error, or status its answer.
 func (wf *WriteFailover) decide(vr *viewerRequest, err error, status int) (bool, string) {
 	if vr.buffered == nil {
+		if vr.unbuffered != "" {
+			return false, vr.unbuffered
+		}
 		return false, "body not buffered (over max_body or unread)"
 	}
 	var ce *ConnectError

@@ -73,6 +73,7 @@ func startLive(ctx context.Context, cfg *config.Config, log *slog.Logger, opt ed
 	}
 	opt.Logger, opt.CacheBytes, opt.MaxObjectBytes = log, cacheBytes(cfg), int64(cfg.Cache.MaxObject)
 	opt.ReadBodyTimeout, opt.MaxHeaderBytes = cfg.Server.ReadBodyTimeout.Duration, int(cfg.Server.MaxHeaderBytes)
+	opt.WriteBufferBytes = int64(cfg.Server.WriteBuffer)
 	opt.Shared = l.shared.tier()
 	l.srv, err = edge.NewServer(d, opt)
 	if err != nil {

@@ -1,10 +1,12 @@
 package writequeue
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/hookfront/hookfront/admin"
 )
@@ -24,6 +26,15 @@ func (m *Manager) Mount(handle func(pattern string, h http.Handler)) {
 
 const maxList = 1000
 
+// apiTimeout bounds what one admin request waits for the store: rueidis retries a read for as
+// long as its context lasts, and a request's lasts as long as its client waits, so with Redis
+// away the request would hang instead of saying why.
+const apiTimeout = 5 * time.Second
+
+func bounded(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), apiTimeout)
+}
+
 func (m *Manager) list(w http.ResponseWriter, r *http.Request) {
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
@@ -34,24 +45,32 @@ func (m *Manager) list(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	admin.WriteJSON(w, http.StatusOK, map[string]any{"groups": m.Stats(r.Context(), limit)})
+	ctx, cancel := bounded(r)
+	defer cancel()
+	admin.WriteJSON(w, http.StatusOK, map[string]any{"groups": m.Stats(ctx, limit)})
 }
 
 func (m *Manager) show(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := bounded(r)
+	defer cancel()
 	id := r.PathValue("id")
-	rec, err := m.Get(r.Context(), id)
+	rec, err := m.Get(ctx, id)
 	reply(w, id, rec, err)
 }
 
 func (m *Manager) retry(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := bounded(r)
+	defer cancel()
 	id := r.PathValue("id")
-	rec, err := m.Retry(r.Context(), id)
+	rec, err := m.Retry(ctx, id)
 	reply(w, id, rec, err)
 }
 
 func (m *Manager) remove(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := bounded(r)
+	defer cancel()
 	id := r.PathValue("id")
-	if err := m.Delete(r.Context(), id); err != nil {
+	if err := m.Delete(ctx, id); err != nil {
 		reply(w, id, nil, err)
 		return
 	}

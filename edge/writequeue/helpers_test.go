@@ -37,6 +37,8 @@ type origin struct {
 	status int
 	got    []arrival
 	hold   chan struct{} // when set, requests wait for it to close
+	held   int           // requests that waited for a hold, or wait now
+	poison string        // a body answered 503 whatever status says
 }
 
 // newOrigin starts an origin; a down one is only an address that refuses connections.
@@ -60,6 +62,9 @@ func (o *origin) serve(l net.Listener) {
 		b, _ := io.ReadAll(r.Body)
 		o.mu.Lock()
 		hold := o.hold
+		if hold != nil {
+			o.held++
+		}
 		o.mu.Unlock()
 		if hold != nil {
 			select {
@@ -72,6 +77,9 @@ func (o *origin) serve(l net.Listener) {
 		status := o.status
 		if status == 0 {
 			status = 200
+		}
+		if o.poison != "" && string(b) == o.poison {
+			status = 503
 		}
 		o.got = append(o.got, arrival{r.Method, r.URL.RequestURI(), string(b), r.Header.Get("Idempotency-Key"), r.Header.Get("X-Account"), status})
 		o.mu.Unlock()
@@ -89,10 +97,24 @@ func (o *origin) setStatus(s int) {
 	o.status = s
 }
 
+// setPoison makes the origin answer 503 to every request with this body, whatever its status.
+func (o *origin) setPoison(body string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.poison = body
+}
+
 func (o *origin) setHold(c chan struct{}) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.hold = c
+}
+
+// holding is how many requests waited for a hold, or wait now.
+func (o *origin) holding() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.held
 }
 
 func (o *origin) arrivals() []arrival {
@@ -125,6 +147,26 @@ type edgeWithQueue struct {
 	wq    *writequeue.Manager
 	admin *httptest.Server
 	dir   string
+	logs  logBuffer // what the edge and its queues logged
+}
+
+// logBuffer keeps log lines for a test to wait for.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// count is how many lines hold s.
+func (l *logBuffer) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.b.String(), s)
 }
 
 func startEdge(t *testing.T, yaml string, origins ...*origin) *edgeWithQueue {
@@ -158,15 +200,17 @@ func startEdgeWith(t *testing.T, dir, yaml string, hooks edge.HookSource, origin
 		t.Fatal(err)
 	}
 	d.Hooks = hooks
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := &edgeWithQueue{dir: dir}
+	var out io.Writer = &e.logs
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		out = io.MultiWriter(&e.logs, os.Stderr)
 	}
+	log := slog.New(slog.NewTextHandler(out, nil))
 	srv, err := edge.NewServer(d, edge.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &edgeWithQueue{srv: srv, dir: dir}
+	e.srv = srv
 	mux := http.NewServeMux()
 	e.admin = httptest.NewServer(mux)
 	t.Cleanup(e.admin.Close)

@@ -13,17 +13,17 @@ import (
 // run delivers the group's writes until ctx ends: oldest first, one at a time (a member that
 // comes back is not flooded), each after its own backoff. A write with an order_by value waits
 // until every earlier write with that value has ended. When no member took a write, the others
-// wait too, until that write's next attempt: the origins are down for all of them.
+// wait too (the origins look down for all of them), and when the wait is over one write probes
+// whether a member is back: the one that has waited longest for its own turn, so that a write
+// an origin fails by itself every time cannot hold up every other until it expires.
 func (q *queue) run(ctx context.Context, d Deliverer) {
 	q.log.Info("write queue", "store", q.st.describe(), "max_bytes", q.cfg.MaxBytes, "max_age", q.cfg.MaxAge)
-	var paused time.Time // no delivery before this: the last one found every member down
+	var p pause
 	nextPurge := time.Now()
 	for ctx.Err() == nil {
 		wait := q.cfg.MaxInterval
 		if q.st.leading() {
-			var next time.Time
-			paused, next = q.round(ctx, d, paused)
-			wait = time.Until(next)
+			wait = time.Until(q.round(ctx, d, &p))
 		}
 		if _, remote := q.st.(*redisStore); remote {
 			// Other replicas add writes, and the lease may change hands: look again soon.
@@ -45,20 +45,55 @@ func (q *queue) run(ctx context.Context, d Deliverer) {
 	}
 }
 
-// round goes through the writes not finished once, delivers those that are due and returns the
-// pause and when the next round is due.
-func (q *queue) round(ctx context.Context, d Deliverer, paused time.Time) (time.Time, time.Time) {
+// pause is the queue's wait after deliveries that found every member down.
+type pause struct {
+	until time.Time // no delivery before this (zero: none)
+	downs int       // deliveries in a row that found every member down
+}
+
+// down starts (or lengthens) the pause after a delivery that found every member down: interval,
+// doubled with each such delivery in a row, up to max_interval.
+func (p *pause) down(q *queue) {
+	p.downs++
+	p.until = time.Now().Add(q.backoff(p.downs))
+}
+
+// round goes through the writes not finished once, delivers those that are due and returns when
+// the next round is due.
+func (q *queue) round(ctx context.Context, d Deliverer, p *pause) time.Time {
 	now := time.Now()
 	next := now.Add(q.cfg.MaxInterval)
 	recs, err := q.st.pending(ctx)
 	if err != nil {
 		q.log.Warn("write queue: reading the queue failed", "store", q.st.describe(), "error", err)
-		return paused, now.Add(q.cfg.Interval)
+		return now.Add(q.cfg.Interval)
+	}
+	probed, probeDone := "", false
+	if !p.until.IsZero() {
+		if i := probe(recs, now, !now.Before(p.until)); i >= 0 {
+			// The first delivery after a pause tells whether a member is back.
+			probed = recs[i].ID
+			switch done, down, r := q.deliver(ctx, d, recs[i]); {
+			case done:
+				*p, probeDone = pause{}, true
+			case down:
+				p.down(q)
+				return earliest(next, p.until, r.NextAttempt)
+			case r == nil: // the store failed; it says why in the log
+				return time.Now().Add(q.cfg.Interval)
+			}
+		}
 	}
 	waiting := map[string]bool{} // order_by values with an earlier write not ended
 	for _, r := range recs {
 		if ctx.Err() != nil || !q.st.leading() {
 			break
+		}
+		if r.ID == probed { // delivered above; a later write with its value waits unless it ended
+			if r.OrderKey != "" && !probeDone {
+				waiting[r.OrderKey] = true
+			}
+			continue
 		}
 		if r.State == Expired || (r.OrderKey != "" && waiting[r.OrderKey]) {
 			continue
@@ -78,8 +113,8 @@ func (q *queue) round(ctx context.Context, d Deliverer, paused time.Time) (time.
 			waiting[r.OrderKey] = true
 		}
 		due := r.NextAttempt
-		if paused.After(due) {
-			due = paused
+		if p.until.After(due) {
+			due = p.until
 		}
 		if due.After(now) {
 			next = earliest(next, due, r.Expires)
@@ -88,7 +123,7 @@ func (q *queue) round(ctx context.Context, d Deliverer, paused time.Time) (time.
 		done, down, r2 := q.deliver(ctx, d, r)
 		switch {
 		case done:
-			paused = time.Time{}
+			*p = pause{}
 			if r.OrderKey != "" {
 				waiting[r.OrderKey] = false
 			}
@@ -96,12 +131,47 @@ func (q *queue) round(ctx context.Context, d Deliverer, paused time.Time) (time.
 			next = earliest(next, time.Now().Add(q.cfg.Interval))
 		default:
 			if down {
-				paused = r2.NextAttempt
+				p.down(q)
+				next = earliest(next, p.until)
 			}
 			next = earliest(next, r2.NextAttempt, r2.Expires)
 		}
 	}
-	return paused, next
+	return next
+}
+
+// probe picks the write that probes the members while the queue waits after deliveries that
+// found every member down: a write an operator asked to retry now, whatever the wait; once the
+// wait is over, of the writes due and free to go (queued, not expired, first of their order_by
+// value), the one whose own next attempt came first. Not simply the oldest write: a write that
+// fails by itself every time would be the only one ever tried. -1 when none.
+func probe(recs []*Record, now time.Time, waitOver bool) int {
+	best := -1
+	seen := map[string]bool{}
+	for i, r := range recs {
+		if r.State == Expired {
+			continue
+		}
+		if r.OrderKey != "" {
+			if seen[r.OrderKey] {
+				continue
+			}
+			seen[r.OrderKey] = true
+		}
+		if r.State != Queued || now.After(r.Expires) {
+			continue
+		}
+		if r.RetryNow {
+			return i
+		}
+		if !waitOver || r.NextAttempt.After(now) {
+			continue
+		}
+		if best < 0 || r.NextAttempt.Before(recs[best].NextAttempt) {
+			best = i
+		}
+	}
+	return best
 }
 
 // send delivers w; a panic costs this delivery (the write is tried again), never the process.
@@ -135,7 +205,10 @@ func (q *queue) backoff(n int) time.Duration {
 	return min(d, q.cfg.MaxInterval)
 }
 
-var errSkip = errors.New("skip")
+var (
+	errSkip      = errors.New("skip")
+	errTakenOver = errors.New("taken over by another replica")
+)
 
 // interrupted puts a write found mid-delivery back in the queue; it is sent again with the
 // idempotency key it always carries.
@@ -188,7 +261,7 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 		if r.State != Queued {
 			return errSkip
 		}
-		r.State, r.Attempts, r.LastAttempt = Delivering, r.Attempts+1, time.Now()
+		r.State, r.Attempts, r.LastAttempt, r.RetryNow = Delivering, r.Attempts+1, time.Now(), false
 		if rs, ok := q.st.(*redisStore); ok {
 			r.Owner = rs.consumer
 		}
@@ -198,6 +271,7 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 		q.logFailed(r, "marking a delivery", err)
 		return false, false, nil
 	}
+	attempt := r.Attempts
 	body, err := q.st.body(ctx, r)
 	res := edge.Delivery{Outcome: edge.Failed}
 	if err != nil {
@@ -213,6 +287,11 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 	r, err = q.st.update(sctx, id, func(r *Record) error {
 		if r.State != Delivering {
 			return errSkip
+		}
+		if r.Attempts != attempt {
+			// Another replica took the write over meanwhile (this one's Redis lease ran out) and
+			// is sending it again: the outcome is that delivery's to store, whatever this one's.
+			return errTakenOver
 		}
 		r.LastDelivery = res.RequestID
 		switch {
@@ -230,6 +309,11 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 		}
 		return nil
 	})
+	if errors.Is(err, errTakenOver) {
+		q.log.Warn("write queue: this delivery's outcome is not stored: another replica took it over (this one's lease ran out) and sends it again",
+			"queued", id, "attempt", attempt, "status", res.Status, "error", res.Error, "request", res.RequestID)
+		return false, false, nil
+	}
 	if err != nil {
 		q.logFailed(&Record{ID: id}, "storing a delivery's outcome", err)
 		return false, false, nil

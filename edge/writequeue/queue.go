@@ -187,7 +187,10 @@ func (m *Manager) find(ctx context.Context, id string) (*queue, *Record, error) 
 		if errors.Is(err, errUnknown) {
 			continue
 		}
-		return q, r, err
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading write %s from the queue of origin group %q (%s): %w", id, g, q.st.describe(), err)
+		}
+		return q, r, nil
 	}
 	return nil, nil, errUnknown
 }
@@ -221,7 +224,7 @@ func (m *Manager) Retry(ctx context.Context, id string) (*Record, error) {
 		case Expired:
 			r.State, r.Expires = Queued, now.Add(q.cfg.MaxAge)
 		}
-		r.NextAttempt = now
+		r.NextAttempt, r.RetryNow = now, true
 		return nil
 	})
 	if err == nil {

@@ -191,13 +191,14 @@ func TestAWriteNotDeliveredWithinMaxAgeExpiresAndCanBeRetried(t *testing.T) {
 
 // writequeueStats is the part of a group in GET /api/queue that tests read.
 type writequeueStats struct {
-	Group     string
-	Depth     int
-	Expired   int
-	Bytes     int64
-	OldestAge float64 `json:"oldest_age_seconds"`
-	Ended     map[string]int
-	Writes    []struct{ ID, State string }
+	Group      string
+	Delivering bool
+	Depth      int
+	Expired    int
+	Bytes      int64
+	OldestAge  float64 `json:"oldest_age_seconds"`
+	Ended      map[string]int
+	Writes     []struct{ ID, State string }
 }
 
 func TestAdminAPI(t *testing.T) {
@@ -250,4 +251,47 @@ func TestAnAnswerAnOriginRequestHookMakesEndsTheWrite(t *testing.T) {
 	if rec := e.waitState(t, id, "delivered"); rec["status"] != 201.0 || rec["origin"] != "a" {
 		t.Fatalf("%v", rec)
 	}
+}
+
+// A write that an origin fails by itself every time (its payload makes the origin answer 503,
+// or crash and reset the connection) must not hold up every write behind it until it expires:
+// when the origins are back for the others, they are delivered, and it goes on being retried on
+// its own backoff.
+func TestAWriteTheOriginAlwaysFailsDoesNotHoldUpTheOthers(t *testing.T) {
+	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
+	// max_interval 1s: longer than any store's sync, which the pause is counted from.
+	e := startEdge(t, strings.Replace(twoMembers, "max_interval: 100ms", "max_interval: 1s", 1), a, b)
+	poison := accepted(t, e.URL+"/orders", "poison")
+	var others []string
+	for _, body := range []string{"one", "two", "three"} {
+		others = append(others, accepted(t, e.URL+"/orders", body))
+	}
+	b.setPoison("poison")
+	b.setStatus(201)
+	for _, id := range others {
+		e.waitState(t, id, "delivered")
+	}
+	rec := e.waitState(t, poison, "queued")
+	if !strings.Contains(rec["last_error"].(string), "503") {
+		t.Fatalf("%v", rec)
+	}
+	// Once the origin takes it, it is delivered too.
+	b.setPoison("")
+	e.waitState(t, poison, "delivered")
+}
+
+// POST /api/queue/{id}/retry sends a queued write now, also while the queue waits after a
+// delivery that found every member down: the operator who knows the origin is back must not
+// wait for max_interval (5 minutes by default).
+func TestARetryIsSentNowWhileTheQueueWaits(t *testing.T) {
+	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
+	e := startEdge(t, strings.Replace(twoMembers, "retry: {interval: 20ms, max_interval: 100ms}", "retry: {interval: 1h, max_interval: 1h}", 1), a, b)
+	id := accepted(t, e.URL+"/orders", "now")
+	var rec map[string]any
+	getJSON(t, "POST", e.admin.URL+"/api/queue/"+id+"/retry", 200, &rec)
+	// Sent at once, and refused with 503: the queue now waits an hour.
+	eventually(t, func() bool { return e.record(t, id)["attempts"] == 1.0 && e.record(t, id)["state"] == "queued" })
+	b.setStatus(201)
+	getJSON(t, "POST", e.admin.URL+"/api/queue/"+id+"/retry", 200, &rec)
+	e.waitState(t, id, "delivered")
 }

@@ -51,6 +51,9 @@ type Record struct {
 	Response     *Answer   `json:"response,omitempty"`
 	Finished     time.Time `json:"finished,omitzero"`
 	Seq          uint64    `json:"seq,omitempty"` // arrival order in the disk store
+	// RetryNow: an operator asked for it (POST …/retry); it is sent next, whatever the queue's
+	// wait after deliveries that found every member down.
+	RetryNow bool `json:"retry_now,omitempty"`
 }
 
 // key is the write's idempotency key as sent.

@@ -140,7 +140,7 @@ return 1`)
 )
 
 // holdLease competes for the group's lease, renews it at a third of its time, and claims the
-// pending entries of the previous holder when it takes it.
+// pending entries of the previous holder when it takes it (or takes it back: see below).
 func (s *redisStore) holdLease(ctx context.Context) {
 	defer close(s.done)
 	t := time.NewTicker(s.lease / 3)
@@ -155,7 +155,9 @@ func (s *redisStore) holdLease(ctx context.Context) {
 			}
 		case n == 0:
 			s.lead.Store(false)
-		case n == 2:
+		case n == 2 || !s.lead.Load():
+			// Taken now, or still ours after a renewal that failed (Redis was away for less than
+			// the lease): nobody else can take a lease this replica renews, so it must deliver.
 			if err := s.takeOver(ctx); err != nil {
 				s.log.Warn("write queue: claiming the previous deliverer's writes failed; retried at the next renewal", "store", s.where, "error", err)
 				_ = releaseScript.Exec(ctx, s.c, []string{s.key("lease")}, []string{s.consumer}).Error()

@@ -1,10 +1,14 @@
 package writequeue_test
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookfront/hookfront/edge/redistest"
+	"github.com/hookfront/hookfront/edge/writequeue"
 	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
 )
 
@@ -49,5 +53,121 @@ func TestRedisReplicasShareOneQueueAndDeliverEachWriteOnce(t *testing.T) {
 	getJSON(t, "GET", e1.admin.URL+"/api/queue", 200, &list)
 	if g := list.Groups[0]; g.Depth != 0 || g.Bytes != 0 {
 		t.Fatalf("%+v", list)
+	}
+}
+
+// With Redis away, the admin API answers with the store's error at once: rueidis retries a
+// read for as long as its context lasts, and a request's context lasts as long as its client
+// waits (curl, a dashboard: for ever).
+func TestTheQueueAdminAPIAnswersWhileRedisIsAway(t *testing.T) {
+	rs := redistest.Start(t, queuetest.DurableRedis...)
+	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
+	e := startEdge(t, strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL()+",", 1), a, b)
+	id := accepted(t, e.URL+"/orders", "kept in redis")
+	rs.Kill()
+	client := &http.Client{Timeout: 30 * time.Second}
+	for _, c := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/api/queue", 200}, {"GET", "/api/queue/" + id, 503},
+		{"POST", "/api/queue/" + id + "/retry", 503}, {"DELETE", "/api/queue/" + id, 503},
+	} {
+		req, _ := http.NewRequest(c.method, e.admin.URL+c.path, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.method, c.path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.Contains(string(body), `"error"`) {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, resp.StatusCode, body)
+		}
+	}
+}
+
+// A Redis that is away for a moment (a restart, a failover, a network blip shorter than the
+// lease) makes the lease holder's renewal fail: it stops delivering, as it must when it cannot
+// tell whether it still leads. When Redis is back with the lease still its own, it renews it and
+// must deliver again: nobody else can take a lease it keeps renewing.
+func TestALeaseHolderThatLostRedisForAMomentDeliversAgain(t *testing.T) {
+	rs := redistest.Start(t, queuetest.DurableRedis...)
+	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
+	// interval 1s: a 5s lease, renewed every 1.7s, outlives the restart below.
+	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue, retry: {interval: 20ms, max_interval: 100ms}}",
+		"queue: {store: "+rs.URL()+", retry: {interval: 1s, max_interval: 1s}}", 1)
+	e := startEdge(t, cfg, a, b)
+	delivering := func() bool {
+		var list struct{ Groups []writequeueStats }
+		getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
+		return list.Groups[0].Delivering
+	}
+	eventually(t, delivering)
+	id := accepted(t, e.URL+"/orders", "during the blip")
+
+	rs.Kill() // the renewal fails: the replica stops delivering
+	eventually(t, func() bool { return e.logs.count("lost the Redis lease") > 0 })
+	rs.Restart() // the same data (appendonly): the lease is still this replica's
+	if ttl, err := rs.Do("PTTL", "hookfront:queue:{api}:lease").AsInt64(); err != nil || ttl <= 0 {
+		t.Fatalf("the lease did not outlive the restart (%d, %v): the test shows nothing", ttl, err)
+	}
+	eventually(t, delivering)
+	b.setStatus(201)
+	e.waitState(t, id, "delivered")
+}
+
+// A replica whose lease ran out while it was delivering a write (a pause, a partition from
+// Redis) still finishes that delivery, while the replica that took the lease over sends the
+// write again with its key. The first one's outcome, coming last or not, must not replace the
+// second one's: a 503 stored over a delivery in flight made the write "queued" again, the
+// second one's 201 was then dropped, and the write went to the origin a third time.
+func TestAnOutcomeOfADeliveryTakenOverByAnotherReplicaIsNotStored(t *testing.T) {
+	rs := redistest.Start(t, queuetest.DurableRedis...)
+	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
+	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL()+",", 1)
+	e1 := startEdge(t, cfg, a, b)
+	leads := func(e *edgeWithQueue) func() bool {
+		return func() bool {
+			var list struct{ Groups []writequeueStats }
+			getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
+			return list.Groups[0].Delivering
+		}
+	}
+	eventually(t, leads(e1))
+	e2 := startEdge(t, cfg, a, b)
+	id := accepted(t, e1.URL+"/orders", "once")
+
+	first, second := make(chan struct{}), make(chan struct{})
+	b.setHold(first)
+	eventually(t, func() bool { return b.holding() == 1 }) // e1 delivers it, and waits
+	b.setHold(second)
+	rec := e1.record(t, id)
+	// e1's lease runs out and e2 takes it: e2 sends the write again.
+	if err := rs.Do("SET", "hookfront:queue:{api}:lease", writequeue.Consumer(e2.wq, "api"), "PX", "60000").Error(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return b.holding() == 2 })
+
+	// e1's delivery ends first, with a 503.
+	stored := e1.logs.count(`msg="write queue: delivery"`)
+	close(first)
+	eventually(t, func() bool {
+		return e1.logs.count(`msg="write queue: delivery"`) > stored || e1.logs.count("another replica took it over") > 0
+	})
+	// e2's ends with a 201: that is the write's outcome, and the write is not sent again.
+	b.setStatus(201)
+	close(second)
+	done := e2.waitState(t, id, "delivered")
+	if done["attempts"] != rec["attempts"].(float64)+1 {
+		t.Fatalf("delivered after %v attempts; e1's was attempt %v: %v", done["attempts"], rec["attempts"], done)
+	}
+	var created int
+	for _, g := range b.arrivals() {
+		if g.Status == 201 {
+			created++
+		}
+	}
+	if created != 1 {
+		t.Fatalf("the origin created it %d times: %+v", created, b.arrivals())
 	}
 }

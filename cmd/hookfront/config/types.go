@@ -217,6 +217,8 @@ type ServerSettings struct {
 	// ShutdownDelay is how long the edge keeps serving after SIGTERM while /readyz already
 	// says 503, so that load balancers stop sending before the listener closes.
 	ShutdownDelay Duration `yaml:"shutdown_delay"`
+	// WriteBuffer bounds the write bodies buffered for failover at once, all writes together.
+	WriteBuffer ByteSize `yaml:"write_buffer"`
 }
 
 // Duration is a time.Duration written as "10s", "1m30s" or a number of seconds.

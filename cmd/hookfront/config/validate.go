@@ -97,6 +97,16 @@ func (c *Config) validate(ck *checker) {
 	if sv.MaxHeaderBytes == 0 {
 		sv.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
+	if sv.WriteBuffer == 0 {
+		sv.WriteBuffer = edge.DefaultWriteBufferBytes
+	} else if sv.WriteBuffer < 1<<20 || sv.WriteBuffer > 64<<30 {
+		ck.errorf("server.write_buffer", "must be between 1MB and 64GB")
+	}
+	for i, g := range f.OriginGroups {
+		if wf := g.WriteFailover; wf != nil && wf.MaxBody > sv.WriteBuffer {
+			ck.errorf(fmt.Sprintf("origin_groups[%d].write_failover.max_body", i), "%d bytes is more than server.write_buffer (%d), which bounds all buffered write bodies together: no such body could be buffered", wf.MaxBody, sv.WriteBuffer)
+		}
+	}
 }
 
 func defaultDur(d *Duration, v time.Duration) {
