@@ -158,7 +158,9 @@ func (s *redisStore) holdLease(ctx context.Context) {
 			}
 		case n == 0:
 			s.lead.Store(false)
-		case n == 2:
+		case n == 2 || !s.lead.Load():
+			// Taken now, or still ours after a renewal that failed (or whose answer was lost):
+			// either way this replica did not deliver meanwhile, and starts as a new holder.
 			if err := s.takeOver(ctx); err != nil {
 				s.log.Warn("write queue: claiming the previous deliverer's writes failed; retried at the next renewal", "store", s.where, "error", err)
 				_ = releaseScript.Exec(ctx, s.c, []string{s.key("lease")}, []string{s.consumer}).Error()

@@ -15,7 +15,7 @@ func TestAWriteTheStoreCannotTakeGetsTheErrorThereWouldHaveBeen(t *testing.T) {
 	a, b := newOrigin(t, false, 0), newRecorder(t, 503)
 	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL()+",", 1)
 	e := startEdge(t, cfg, a, b.origin(t))
-	accepted(t, e.URL+"/orders", "stored")
+	first := accepted(t, e.URL+"/orders", "stored")
 
 	rs.Kill()
 	status, h, body := post(t, e.URL+"/orders", "lost?")
@@ -29,5 +29,23 @@ func TestAWriteTheStoreCannotTakeGetsTheErrorThereWouldHaveBeen(t *testing.T) {
 	}
 	if status, _, _ := send(t, "GET", e.URL+"/orders/1", ""); status != 201 {
 		t.Fatalf("GET: %d", status)
+	}
+
+	// Redis is back, with what it had acknowledged: writes are queued again, and delivered.
+	rs.Restart()
+	b.setStatus(503)
+	var again string
+	eventually(t, func() bool {
+		_, h, _ := post(t, e.URL+"/orders", "again")
+		again = h.Get("X-Hookfront-Queued")
+		return again != ""
+	})
+	b.setStatus(200)
+	e.waitState(t, first, "delivered")
+	e.waitState(t, again, "delivered")
+	for _, r := range b.requests() {
+		if r.Body == "lost?" && r.Header.Get("Idempotency-Key") != "" {
+			t.Fatalf("the write that was not stored was delivered: %+v", r)
+		}
 	}
 }
