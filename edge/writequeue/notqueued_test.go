@@ -3,6 +3,7 @@ package writequeue_test
 import (
 	"errors"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestAnAnswerThatIsNoFailoverConditionIsNotQueued(t *testing.T) {
 			a, b := newOrigin(t, false, 0), newRecorder(t, status)
 			e := startEdge(t, twoMembers, a, b.origin(t))
 			got, h, body := post(t, e.URL+"/orders", "w")
-			if got != status || h.Get("X-Hookfront-Queued") != "" || body != "answer "+httpText(status) {
+			if got != status || h.Get("X-Hookfront-Queued") != "" || body != "answer "+http.StatusText(status) {
 				t.Fatalf("%d %v %q", got, h, body)
 			}
 			e.queueEmpty(t)
@@ -40,10 +41,6 @@ func TestAnAnswerThatIsNoFailoverConditionIsNotQueued(t *testing.T) {
 			accepted(t, e.URL+"/orders", "w")
 		})
 	}
-}
-
-func httpText(status int) string {
-	return map[int]string{400: "Bad Request", 500: "Internal Server Error"}[status]
 }
 
 // A viewer-request or origin-request hook that fails costs the write its attempt, as without a

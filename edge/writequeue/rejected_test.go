@@ -1,6 +1,7 @@
 package writequeue_test
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func TestAWriteAnsweredWithAnErrorOnDeliveryEndsRejected(t *testing.T) {
 			rec := e.waitState(t, id, "rejected")
 			resp, _ := rec["response"].(map[string]any)
 			if rec["status"] != float64(status) || rec["origin"] != "b" || rec["last_error"] != nil || rec["finished"] == nil ||
-				resp["body"] != "answer "+map[int]string{422: "Unprocessable Entity", 500: "Internal Server Error"}[status] || resp["content_type"] != "text/plain" {
+				resp["body"] != "answer "+http.StatusText(status) || resp["content_type"] != "text/plain" {
 				t.Fatalf("%v", rec)
 			}
 			var list struct{ Groups []writequeueStats }
