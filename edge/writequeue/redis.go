@@ -50,6 +50,9 @@ func openRedis(ctx context.Context, rawURL, group string, lease, maxAge time.Dur
 		return nil, fmt.Errorf("store %q is not a Redis URL: %w", redact(rawURL), err)
 	}
 	opt.DisableCache = true
+	// rueidis retries a read that met a broken connection until its context ends, and the admin
+	// API's have none: it would wait as long as Redis is down. The queue retries on its own.
+	opt.DisableRetry = true
 	c, err := rueidis.NewClient(opt)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", redact(rawURL), err)
