@@ -661,6 +661,9 @@ func (s *Server) fetchPage(ctx context.Context, tx *exchange, p *errorpages.Page
 		rec: tx.rec, detail: tx.detail, forPage: true}
 	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r), tls: tx.r.TLS != nil}
 	tx.d.initPolicy(pr, ptx.b, tx.r)
+	if pr.pol != nil {
+		pr.pol.facts.vr = nil // the page's request has no User-Agent: the device is the viewer's
+	}
 	resp := s.respond(ctx, ptx, pr, false)
 	for _, a := range ptx.attempts {
 		a.page = true

@@ -139,6 +139,7 @@ func cfEncode(s string) string {
 // viewerFacts computes the generated headers of one request, each on first use.
 type viewerFacts struct {
 	r        *http.Request
+	vr       *viewerRequest // the request as the viewer-request hook left it (nil: r): its User-Agent
 	v        *Viewer
 	override map[cfHeader][]string
 	device   deviceFlags
@@ -167,7 +168,13 @@ func (f *viewerFacts) value(g cfHeader) []string {
 		return protoHTTP
 	case cfIsAndroid, cfIsDesktop, cfIsIOS, cfIsMobile, cfIsSmartTV, cfIsTablet:
 		if !f.detected {
-			f.device, f.detected = detectDevice(r.Header.Get("User-Agent")), true
+			// The User-Agent the hook left, which the origin gets too: the viewer's own would
+			// call an iPhone the hook claims to be a desktop, and the reverse.
+			h := r.Header
+			if f.vr != nil {
+				h = f.vr.header
+			}
+			f.device, f.detected = detectDevice(h.Get("User-Agent")), true
 		}
 		if f.device&(1<<(g-cfIsAndroid)) != 0 {
 			return trueValue
@@ -255,7 +262,7 @@ func (d *Distribution) startPolicy(vr *viewerRequest, b *Behavior, r *http.Reque
 	v := d.viewer()
 	if b.fwd != nil {
 		// A separate allocation: embedded in viewerRequest it would make every request larger.
-		vr.pol = &policyState{fwd: b.fwd, facts: viewerFacts{r: r, v: v}}
+		vr.pol = &policyState{fwd: b.fwd, facts: viewerFacts{r: r, vr: vr, v: v}}
 	}
 	// Ranging over the headers costs a request ~60 ns: only distributions with policies pay it.
 	if !v.AllowOverride {
