@@ -70,6 +70,7 @@ type policyState struct {
 	query     string
 	queryDone bool
 	ev        *event.Request // what origin hooks see, without the per-attempt Host
+	cfAdded   bool           // the viewer event carries the CloudFront headers (functionheaders.go)
 }
 
 // originQuery is the query string the origin gets.

@@ -181,7 +181,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if tx.has(event.ViewerRequest) {
-		out, gen, err := tx.requestHook(ctx, event.ViewerRequest, vr.event())
+		out, gen, err := tx.requestHook(ctx, event.ViewerRequest, tx.viewerEvent(vr, event.ViewerRequest))
 		if err != nil {
 			s.write(w, tx, s.hookFailure(&hookError{trigger: event.ViewerRequest, err: err}, tx))
 			return
@@ -237,7 +237,7 @@ func (s *Server) viewerResponse(ctx context.Context, tx *exchange, vr *viewerReq
 	} else {
 		in = eventResponse(resp.status, resp.header)
 	}
-	out, err := tx.responseHook(ctx, event.ViewerResponse, vr.event(), in)
+	out, err := tx.responseHook(ctx, event.ViewerResponse, tx.viewerEvent(vr, event.ViewerResponse), in)
 	if err != nil {
 		if resp.stream != nil {
 			drainClose(resp.stream)
