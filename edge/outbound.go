@@ -36,6 +36,8 @@ type viewerRequest struct {
 	ae       acceptEncoding
 	aeNormal bool
 	timeout  *timedBody // on the viewer's body, when it has one: its timeout and failures
+
+	connReused bool // an earlier request used the viewer's TLS connection (CloudFront-Viewer-TLS)
 }
 
 func newViewerRequest(r *http.Request) *viewerRequest {

@@ -134,6 +134,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.dist.Load()
 	d.applyRootObject(r)
 	tx := &exchange{id: newRequestID(), start: time.Now(), r: r, d: d, b: d.match(r.URL.Path)}
+	if r.TLS != nil {
+		tx.connReused = connReused(r) // counted for every request, whatever becomes of it
+	}
 	tx.hooks = s.currentHooks(d)
 	s.observe(tx)
 	defer s.finish(tx)
@@ -166,6 +169,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vr := newViewerRequest(r)
+	vr.connReused = tx.connReused
 	d.initPolicy(vr, tx.b, r)
 	vr.limitBody(w, s.readBodyTimeout)
 	if g := tx.b.group; g != nil && g.WriteFailover.applies(r.Method) {
@@ -659,7 +663,8 @@ func orEmpty(h http.Header) http.Header {
 func (s *Server) fetchPage(ctx context.Context, tx *exchange, p *errorpages.Page) *response {
 	ptx := &exchange{id: tx.id, start: time.Now(), r: tx.r, d: tx.d, b: tx.d.match(p.Path), hooks: tx.hooks,
 		rec: tx.rec, detail: tx.detail, forPage: true}
-	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r), tls: tx.r.TLS != nil}
+	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r), tls: tx.r.TLS != nil,
+		connReused: tx.connReused}
 	tx.d.initPolicy(pr, ptx.b, tx.r)
 	if pr.pol != nil {
 		pr.pol.facts.vr = nil // the page's request has no User-Agent: the device is the viewer's
