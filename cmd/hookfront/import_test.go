@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -172,5 +173,28 @@ func TestImportMapsProtocolsAndCompression(t *testing.T) {
 	}
 	if strings.Contains(errOut, "not mapped:") || strings.Contains(errOut, "warning:") {
 		t.Errorf("protocols and compression are mapped now, not reported:\n%s", errOut)
+	}
+}
+
+// OriginSslProtocols is not mapped only when it leaves TLS 1.2 out: CloudFront negotiates the
+// best protocol listed, so a list with TLSv1.2 (the console's old default was SSLv3, TLSv1,
+// TLSv1.1, TLSv1.2) connects as hookfront does. Before, any older protocol in the list was
+// reported as not carried over.
+func TestImportOriginSSLProtocols(t *testing.T) {
+	dir := t.TempDir()
+	dist := writeFile(t, dir, "dist.json", `{"DistributionConfig": {
+  "Origins": {"Quantity": 2, "Items": [
+    {"Id": "mixed", "DomainName": "app.example.com", "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only",
+      "OriginSslProtocols": {"Quantity": 4, "Items": ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"]}}},
+    {"Id": "old", "DomainName": "old.example.com", "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only",
+      "OriginSslProtocols": {"Quantity": 2, "Items": ["TLSv1", "TLSv1.1"]}}}]},
+  "DefaultCacheBehavior": {"TargetOriginId": "mixed", "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}}`)
+	_, errOut, code := runInProcess(t, "import", dist, "-o", filepath.Join(dir, "hookfront.yaml"))
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, errOut)
+	}
+	notMapped := regexp.MustCompile(`(?m)^not mapped: .*OriginSslProtocols.*$`).FindAllString(errOut, -1)
+	if len(notMapped) != 1 || !strings.Contains(notMapped[0], "Origins.Items[1]") || !strings.Contains(notMapped[0], "TLSv1, TLSv1.1") {
+		t.Fatalf("OriginSslProtocols reports %q; want only the origin without TLSv1.2:\n%s", notMapped, errOut)
 	}
 }

@@ -345,11 +345,10 @@ func (im *importer) origins(dc *distributionConfig) error {
 		oo := outOrigin{ID: id, ConnectionAttempts: o.ConnectionAttempts, ConnectionTimeout: secs(o.ConnectionTimeout)}
 		if c := o.CustomOriginConfig; c != nil {
 			oo.ResponseTimeout, oo.KeepaliveTimeout = secs(c.OriginReadTimeout), secs(c.OriginKeepaliveTimeout)
-			for _, p := range c.OriginSslProtocols.items() {
-				if p != "TLSv1.2" {
-					im.unmapped(at+".CustomOriginConfig.OriginSslProtocols", "hookfront speaks TLS 1.2 or later to origins (Go's defaults), not %s", p)
-					break
-				}
+			// CloudFront negotiates the best protocol the list allows: with TLSv1.2 in it, that is
+			// what hookfront speaks too, and nothing is lost.
+			if ps := c.OriginSslProtocols.items(); len(ps) > 0 && !slices.Contains(ps, "TLSv1.2") {
+				im.unmapped(at+".CustomOriginConfig.OriginSslProtocols", "hookfront speaks TLS 1.2 or later to origins (Go's defaults), not only %s", strings.Join(ps, ", "))
 			}
 		}
 		if len(o.CustomHeaders.items()) > 0 {
