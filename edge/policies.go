@@ -190,6 +190,17 @@ func compilePolicy(cp *CachePolicy, orp *OriginRequestPolicy) *forwarding {
 			}
 		}
 	}
+	if f.allHeaders && cp.TTL.Max > 0 && !slices.Contains(cpHeaders, "Authorization") {
+		// All viewer headers include Authorization only where nothing is cached: with caching on
+		// it reaches the origin only from the cache key, so that the cache cannot answer one
+		// viewer with another's authorized response (AWS Knowledge Center,
+		// cloudfront-authorization-header: AllViewer and AllViewerExceptHostHeader forward it
+		// "if caching is turned off").
+		if f.except == nil {
+			f.except = map[string]bool{}
+		}
+		f.except["Authorization"] = true
+	}
 	f.keyHeaders, f.keyGenerated = splitGenerated(cpHeaders)
 	f.headers, f.generated = splitGenerated(named)
 	f.finish()
