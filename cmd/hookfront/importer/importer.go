@@ -534,6 +534,7 @@ func (im *importer) behavior(at, path string, cb *cacheBehavior) (outBehav, erro
 	if cb.ResponseHeadersPolicyId != "" {
 		b.ResponseHeadersPolicy = im.policyRef(at+".ResponseHeadersPolicyId", "response", cb.ResponseHeadersPolicyId)
 	}
+	bodies := map[bool][]string{} // request triggers by IncludeBody
 	for _, a := range cb.LambdaFunctionAssociations.items() {
 		trigger, ok := triggerOf[a.EventType]
 		if !ok {
@@ -550,6 +551,14 @@ func (im *importer) behavior(at, path string, cb *cacheBehavior) (outBehav, erro
 		if a.IncludeBody {
 			b.IncludeBody = true
 		}
+		if trigger == "viewer-request" || trigger == "origin-request" {
+			bodies[a.IncludeBody] = append(bodies[a.IncludeBody], trigger)
+		}
+	}
+	if len(bodies[true]) > 0 && len(bodies[false]) > 0 {
+		// include_body is the behavior's: the hook that has no body in CloudFront gets one here.
+		im.warn(at+".LambdaFunctionAssociations", "IncludeBody is on for %s and off for %s; include_body shows the body to both request hooks",
+			bodies[true][0], bodies[false][0])
 	}
 	if err := im.functionsOf(at, path, cb, &b); err != nil {
 		return outBehav{}, err
