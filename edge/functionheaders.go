@@ -33,7 +33,7 @@ func (vr *viewerRequest) withCloudFrontHeaders() *event.Request {
 		return ev
 	}
 	ps.cfAdded = true
-	named := append(ps.fwd.generated[:len(ps.fwd.generated):len(ps.fwd.generated)], ps.fwd.keyGenerated...)
+	named := ps.fwd.generated // what the cache key names is forwarded too: all are here
 	if len(named) == 0 {
 		return ev
 	}
