@@ -134,7 +134,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.dist.Load()
 	d.applyRootObject(r)
 	tx := &exchange{id: newRequestID(), start: time.Now(), r: r, d: d, b: d.match(r.URL.Path)}
-	if r.TLS != nil {
+	if r.TLS != nil && d.policies { // only policies send CloudFront-Viewer-TLS
 		tx.connReused = connReused(r) // counted for every request, whatever becomes of it
 	}
 	tx.hooks = s.currentHooks(d)
