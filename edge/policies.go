@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"slices"
+	"strings"
 )
 
 // Filter behaviours of CloudFront policies, spelled as the API spells them.
@@ -59,6 +60,7 @@ type ForwardedValues struct {
 type nameSet struct {
 	mode  int
 	names []string
+	globs bool // names may hold the wildcards * and ? (legacy cookie whitelists)
 }
 
 const (
@@ -85,6 +87,9 @@ func (s nameSet) has(name string) bool {
 	case setAll:
 		return true
 	case setOnly:
+		if s.globs {
+			return slices.ContainsFunc(s.names, func(p string) bool { return Pattern{glob: p}.Match(name) })
+		}
 		return slices.Contains(s.names, name)
 	case setExcept:
 		return !slices.Contains(s.names, name)
@@ -241,7 +246,10 @@ func compileLegacy(fv *ForwardedValues, optionsCached bool) *forwarding {
 	case FilterAll:
 		f.cookies = nameSet{mode: setAll}
 	case FilterWhitelist:
-		f.cookies = nameSet{mode: setOnly, names: fv.CookieNames}
+		// Legacy whitelists take * (any run of characters) and ? (one character) in cookie
+		// names (distribution-web-values-specify.html, "Allowlist cookies": userid_*).
+		globs := slices.ContainsFunc(fv.CookieNames, func(n string) bool { return strings.ContainsAny(n, "*?") })
+		f.cookies = nameSet{mode: setOnly, names: fv.CookieNames, globs: globs}
 	}
 	f.keyCookies = f.cookies
 	f.finish()

@@ -534,3 +534,27 @@ func TestForwardAllHeadersCachesNoErrors(t *testing.T) {
 	expect(t, get(t, ts.URL+"/down/x"), 502, xError)
 	expect(t, get(t, ts.URL+"/down/x"), 502, xError)
 }
+
+// A legacy cookie whitelist takes the wildcards * and ? in names (CloudFront's "Allowlist
+// cookies": userid_* forwards every cookie that starts with userid_), for the origin and the
+// key. Before, the names were compared literally: an imported distribution whitelisting userid_*
+// forwarded no such cookie and cached every member's page under one key.
+func TestLegacyCookieWhitelistWildcards(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		_, _ = io.WriteString(w, "for "+r.Header.Get("Cookie"))
+	})
+	b := behavior(t, "*", "o")
+	b.ForwardedValues = &ForwardedValues{Cookies: FilterWhitelist, CookieNames: []string{"userid_*", "v?"}}
+	d := &Distribution{Origins: []*Origin{org(t, "o", o.URL)}, Behaviors: []*Behavior{b}}
+	_, ts := edgeServer(t, d, Options{})
+	r := send(t, "GET", ts.URL+"/page", "", "Cookie", "userid_42=alice; other=x; v1=a; v10=b; userid=y")
+	expect(t, r, 200, xMiss)
+	if r.body != "for userid_42=alice; v1=a" {
+		t.Fatalf("origin got %q", r.body)
+	}
+	if r := send(t, "GET", ts.URL+"/page", "", "Cookie", "userid_7=bob; v1=a"); r.body != "for userid_7=bob; v1=a" {
+		t.Fatalf("another member got %q (x-cache %s)", r.body, r.header.Get("X-Cache"))
+	}
+	expect(t, send(t, "GET", ts.URL+"/page", "", "Cookie", "other=z; userid_42=alice; v1=a"), 200, xHit)
+}
