@@ -9,8 +9,9 @@ import (
 // unkeyedAuthorization reports whether the viewer's Authorization (as viewer-request left it)
 // reaches the origin while it is not in the cache key: the response may then be for this viewer
 // alone, and the key cannot tell the next viewer apart. Behaviors without policies forward every
-// header; under policies Authorization reaches the origin by an all-viewer-headers origin request
-// policy or legacy settings that name it (then it is in the key).
+// header; under policies Authorization reaches the origin from the cache key, by an
+// all-viewer-headers origin request policy when caching is off, or by legacy settings that name
+// it (then it is in the key).
 func (vr *viewerRequest) unkeyedAuthorization(d *Distribution) bool {
 	if _, ok := vr.header["Authorization"]; !ok {
 		return false

@@ -34,10 +34,6 @@ func TestAuthorizedResponseIsNotServedToOthers(t *testing.T) {
 		{name: "no policy, public", cc: "public, max-age=60", shared: true},
 		{name: "no policy, s-maxage", cc: "s-maxage=60", shared: true},
 		{name: "no policy, must-revalidate", cc: "max-age=60, must-revalidate", shared: true},
-		{name: "AllViewer origin request policy", cp: ManagedCachePolicy("CachingOptimized"),
-			orp: ManagedOriginRequestPolicy("AllViewer"), cc: "max-age=60"},
-		{name: "AllViewerExceptHostHeader origin request policy", cp: ManagedCachePolicy("CachingOptimized"),
-			orp: ManagedOriginRequestPolicy("AllViewerExceptHostHeader"), cc: "max-age=60"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := authOrigin(t, c.cc)
@@ -75,5 +71,41 @@ func TestAuthorizationInTheKeyIsCachedPerViewer(t *testing.T) {
 	expect(t, get(t, ts.URL+"/me", "Authorization", "Bearer alice"), 200, xHit)
 	if r := get(t, ts.URL+"/me", "Authorization", "Bearer bob"); r.body != "for Bearer bob" {
 		t.Fatalf("bob got %q", r.body)
+	}
+}
+
+// An origin request policy that forwards all viewer headers holds Authorization back unless the
+// cache policy disables caching (AWS Knowledge Center, cloudfront-authorization-header): with
+// caching on, Authorization reaches the origin only from the cache key. Before, AllViewer under
+// CachingOptimized sent it, so an origin that answered authenticated requests locally answered
+// 401 in production.
+func TestAllViewerForwardsAuthorizationOnlyWithoutCaching(t *testing.T) {
+	keyed := &CachePolicy{Name: "keyed", TTL: DefaultTTL, Headers: NameFilter{Behavior: FilterWhitelist, Items: []string{"Authorization"}}}
+	allExcept := &OriginRequestPolicy{Name: "all-but-x", Headers: NameFilter{Behavior: FilterAllExcept, Items: []string{"X-Other"}}}
+	for _, c := range []struct {
+		cp   *CachePolicy
+		orp  *OriginRequestPolicy
+		sent bool
+	}{
+		{ManagedCachePolicy("CachingOptimized"), ManagedOriginRequestPolicy("AllViewer"), false},
+		{ManagedCachePolicy("CachingOptimized"), ManagedOriginRequestPolicy("AllViewerExceptHostHeader"), false},
+		{ManagedCachePolicy("UseOriginCacheControlHeaders"), ManagedOriginRequestPolicy("AllViewerAndCloudFrontHeaders-2022-06"), false},
+		{ManagedCachePolicy("CachingOptimized"), allExcept, false},
+		{ManagedCachePolicy("CachingDisabled"), ManagedOriginRequestPolicy("AllViewer"), true},
+		{ManagedCachePolicy("CachingDisabled"), ManagedOriginRequestPolicy("AllViewerExceptHostHeader"), true},
+		{ManagedCachePolicy("CachingDisabled"), allExcept, true},
+		{keyed, ManagedOriginRequestPolicy("AllViewer"), true},
+	} {
+		t.Run(c.cp.Name+"+"+c.orp.Name, func(t *testing.T) {
+			o := authOrigin(t, "max-age=60")
+			b := behavior(t, "*", "o")
+			b.CachePolicy, b.OriginRequestPolicy = c.cp, c.orp
+			d := &Distribution{DomainName: "d.test", Origins: []*Origin{org(t, "o", o.URL)}, Behaviors: []*Behavior{b}}
+			_, ts := edgeServer(t, d, Options{})
+			got := get(t, ts.URL+"/me", "Authorization", "Bearer alice", "X-Other", "x")
+			if want := map[bool]string{true: "for Bearer alice", false: "for "}[c.sent]; got.body != want {
+				t.Fatalf("origin answered %q, want %q", got.body, want)
+			}
+		})
 	}
 }

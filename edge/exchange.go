@@ -39,6 +39,8 @@ type exchange struct {
 	note     string // why the response is what it is, when that is not obvious (stale, hook error…)
 
 	queueable bool // the last member failed a write that goes to its group's queue (mayQueue)
+	// connReused: an earlier request used the viewer's TLS connection (CloudFront-Viewer-TLS).
+	connReused bool
 }
 
 // attemptLog is one origin attempt as the access log shows it.

@@ -70,6 +70,7 @@ type policyState struct {
 	query     string
 	queryDone bool
 	ev        *event.Request // what origin hooks see, without the per-attempt Host
+	cfAdded   bool           // the viewer event carries the CloudFront headers (functionheaders.go)
 }
 
 // originQuery is the query string the origin gets.
@@ -274,34 +275,56 @@ func filterQuery(raw string, s nameSet) string {
 	return b.String()
 }
 
-// filterCookies keeps the cookies s lets through, as one Cookie value in the viewer's order.
+// filterCookies keeps the cookies s lets through, as one Cookie value sorted by name: CloudFront
+// "sorts the cookies in natural order by cookie name before forwarding the request to your
+// origin" (Cookies.html), so that the key does not depend on the viewer's order either. A single
+// Cookie line that is already in order and loses nothing is returned as it is, without allocating.
 func filterCookies(values []string, s nameSet) string {
-	switch {
-	case len(values) == 0 || s.mode == setNone:
+	if len(values) == 0 || s.mode == setNone {
 		return ""
-	case s.mode == setAll:
-		if len(values) == 1 {
-			return values[0]
-		}
-		return strings.Join(values, "; ")
 	}
-	var b strings.Builder
+	if len(values) == 1 && cookiesInOrder(values[0], s) {
+		return values[0]
+	}
+	type cookie struct{ name, pair string }
+	var kept []cookie
 	for _, line := range values {
 		for len(line) > 0 {
 			var pair string
 			pair, line, _ = strings.Cut(line, ";")
 			pair = strings.TrimSpace(pair)
 			name, _, _ := strings.Cut(pair, "=")
-			if pair == "" || !s.has(strings.TrimSpace(name)) {
-				continue
+			if name = strings.TrimSpace(name); pair != "" && s.has(name) {
+				kept = append(kept, cookie{name, pair})
 			}
-			if b.Len() > 0 {
-				b.WriteString("; ")
-			}
-			b.WriteString(pair)
 		}
 	}
+	slices.SortStableFunc(kept, func(a, b cookie) int { return strings.Compare(a.name, b.name) })
+	var b strings.Builder
+	for i, c := range kept {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(c.pair)
+	}
 	return b.String()
+}
+
+// cookiesInOrder reports whether every cookie of one Cookie line passes s and the names are
+// already sorted.
+func cookiesInOrder(line string, s nameSet) bool {
+	prev := ""
+	for len(line) > 0 {
+		var pair string
+		pair, line, _ = strings.Cut(line, ";")
+		name, _, _ := strings.Cut(strings.TrimSpace(pair), "=")
+		name = strings.TrimSpace(name)
+		if name == "" || name < prev || !s.has(name) {
+			return false
+		}
+		prev = name
+	}
+	return true
 }
 
 // cacheKey is the request's cache key: its cache policy's, or the distribution's cache.key.

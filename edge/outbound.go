@@ -39,6 +39,7 @@ type viewerRequest struct {
 
 	// unbuffered says why a write's body that fits max_body was not buffered (writebuffer.go).
 	unbuffered string
+	connReused bool // an earlier request used the viewer's TLS connection (CloudFront-Viewer-TLS)
 }
 
 func newViewerRequest(r *http.Request) *viewerRequest {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"slices"
+	"strings"
 )
 
 // Filter behaviours of CloudFront policies, spelled as the API spells them.
@@ -59,6 +60,7 @@ type ForwardedValues struct {
 type nameSet struct {
 	mode  int
 	names []string
+	globs bool // names may hold the wildcards * and ? (legacy cookie whitelists)
 }
 
 const (
@@ -85,6 +87,9 @@ func (s nameSet) has(name string) bool {
 	case setAll:
 		return true
 	case setOnly:
+		if s.globs {
+			return slices.ContainsFunc(s.names, func(p string) bool { return Pattern{glob: p}.Match(name) })
+		}
 		return slices.Contains(s.names, name)
 	case setExcept:
 		return !slices.Contains(s.names, name)
@@ -190,6 +195,17 @@ func compilePolicy(cp *CachePolicy, orp *OriginRequestPolicy) *forwarding {
 			}
 		}
 	}
+	if f.allHeaders && cp.TTL.Max > 0 && !slices.Contains(cpHeaders, "Authorization") {
+		// All viewer headers include Authorization only where nothing is cached: with caching on
+		// it reaches the origin only from the cache key, so that the cache cannot answer one
+		// viewer with another's authorized response (AWS Knowledge Center,
+		// cloudfront-authorization-header: AllViewer and AllViewerExceptHostHeader forward it
+		// "if caching is turned off").
+		if f.except == nil {
+			f.except = map[string]bool{}
+		}
+		f.except["Authorization"] = true
+	}
 	f.keyHeaders, f.keyGenerated = splitGenerated(cpHeaders)
 	f.headers, f.generated = splitGenerated(named)
 	f.finish()
@@ -230,7 +246,10 @@ func compileLegacy(fv *ForwardedValues, optionsCached bool) *forwarding {
 	case FilterAll:
 		f.cookies = nameSet{mode: setAll}
 	case FilterWhitelist:
-		f.cookies = nameSet{mode: setOnly, names: fv.CookieNames}
+		// Legacy whitelists take * (any run of characters) and ? (one character) in cookie
+		// names (distribution-web-values-specify.html, "Allowlist cookies": userid_*).
+		globs := slices.ContainsFunc(fv.CookieNames, func(n string) bool { return strings.ContainsAny(n, "*?") })
+		f.cookies = nameSet{mode: setOnly, names: fv.CookieNames, globs: globs}
 	}
 	f.keyCookies = f.cookies
 	f.finish()

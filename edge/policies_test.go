@@ -534,3 +534,60 @@ func TestForwardAllHeadersCachesNoErrors(t *testing.T) {
 	expect(t, get(t, ts.URL+"/down/x"), 502, xError)
 	expect(t, get(t, ts.URL+"/down/x"), 502, xError)
 }
+
+// A legacy cookie whitelist takes the wildcards * and ? in names (CloudFront's "Allowlist
+// cookies": userid_* forwards every cookie that starts with userid_), for the origin and the
+// key. Before, the names were compared literally: an imported distribution whitelisting userid_*
+// forwarded no such cookie and cached every member's page under one key.
+func TestLegacyCookieWhitelistWildcards(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		_, _ = io.WriteString(w, "for "+r.Header.Get("Cookie"))
+	})
+	b := behavior(t, "*", "o")
+	b.ForwardedValues = &ForwardedValues{Cookies: FilterWhitelist, CookieNames: []string{"userid_*", "v?"}}
+	d := &Distribution{Origins: []*Origin{org(t, "o", o.URL)}, Behaviors: []*Behavior{b}}
+	_, ts := edgeServer(t, d, Options{})
+	r := send(t, "GET", ts.URL+"/page", "", "Cookie", "userid_42=alice; other=x; v1=a; v10=b; userid=y")
+	expect(t, r, 200, xMiss)
+	if r.body != "for userid_42=alice; v1=a" {
+		t.Fatalf("origin got %q", r.body)
+	}
+	if r := send(t, "GET", ts.URL+"/page", "", "Cookie", "userid_7=bob; v1=a"); r.body != "for userid_7=bob; v1=a" {
+		t.Fatalf("another member got %q (x-cache %s)", r.body, r.header.Get("X-Cache"))
+	}
+	expect(t, send(t, "GET", ts.URL+"/page", "", "Cookie", "other=z; userid_42=alice; v1=a"), 200, xHit)
+}
+
+// Forwarded cookies reach the origin sorted by name, as CloudFront sorts them ("in natural order
+// by cookie name before forwarding the request to your origin", Cookies.html), and the key does
+// not depend on the viewer's order. Before, the origin got the viewer's order, and two viewers
+// with the same cookies in another order were cached apart.
+func TestForwardedCookiesAreSortedByName(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		_, _ = io.WriteString(w, r.Header.Get("Cookie"))
+	})
+	all := behavior(t, "/all/*", "o")
+	all.CachePolicy = &CachePolicy{Name: "all-cookies", TTL: DefaultTTL, Cookies: allFilter}
+	listed := behavior(t, "/listed/*", "o")
+	listed.CachePolicy = &CachePolicy{Name: "listed", TTL: DefaultTTL, Cookies: allowList("theme", "session")}
+	listed.OriginRequestPolicy = &OriginRequestPolicy{Name: "more", Cookies: allowList("cart")}
+	legacy := behavior(t, "/legacy/*", "o")
+	legacy.ForwardedValues = &ForwardedValues{Cookies: FilterWhitelist, CookieNames: []string{"theme", "session"}}
+	d := &Distribution{Origins: []*Origin{org(t, "o", o.URL)}, Behaviors: []*Behavior{all, listed, legacy, behavior(t, "*", "o")}}
+	_, ts := edgeServer(t, d, Options{})
+	for _, c := range []struct{ path, want string }{
+		{"/all/x", "a=1; cart=3; session=s1; theme=dark; z=9"},
+		{"/listed/x", "cart=3; session=s1; theme=dark"},
+		{"/legacy/x", "session=s1; theme=dark"},
+	} {
+		r := send(t, "GET", ts.URL+c.path, "", "Cookie", "theme=dark; z=9; session=s1", "Cookie", "cart=3; a=1")
+		expect(t, r, 200, xMiss)
+		if r.body != c.want {
+			t.Errorf("%s: origin got Cookie %q, want %q", c.path, r.body, c.want)
+		}
+		// The same cookies in another order are the same key.
+		expect(t, send(t, "GET", ts.URL+c.path, "", "Cookie", "a=1; cart=3; session=s1; theme=dark; z=9"), 200, xHit)
+	}
+}

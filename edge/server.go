@@ -142,6 +142,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.dist.Load()
 	d.applyRootObject(r)
 	tx := &exchange{id: newRequestID(), start: time.Now(), r: r, d: d, b: d.match(r.URL.Path)}
+	if r.TLS != nil && d.policies { // only policies send CloudFront-Viewer-TLS
+		tx.connReused = connReused(r) // counted for every request, whatever becomes of it
+	}
 	tx.hooks = s.currentHooks(d)
 	s.observe(tx)
 	defer s.finish(tx)
@@ -174,6 +177,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vr := newViewerRequest(r)
+	vr.connReused = tx.connReused
 	d.initPolicy(vr, tx.b, r)
 	vr.limitBody(w, s.readBodyTimeout)
 	if g := tx.b.group; g != nil && g.WriteFailover.applies(r.Method) {
@@ -191,7 +195,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if tx.has(event.ViewerRequest) {
-		out, gen, err := tx.requestHook(ctx, event.ViewerRequest, vr.event())
+		out, gen, err := tx.requestHook(ctx, event.ViewerRequest, tx.viewerEvent(vr, event.ViewerRequest))
 		if err != nil {
 			s.write(w, tx, s.hookFailure(&hookError{trigger: event.ViewerRequest, err: err}, tx))
 			return
@@ -247,7 +251,7 @@ func (s *Server) viewerResponse(ctx context.Context, tx *exchange, vr *viewerReq
 	} else {
 		in = eventResponse(resp.status, resp.header)
 	}
-	out, err := tx.responseHook(ctx, event.ViewerResponse, vr.event(), in)
+	out, err := tx.responseHook(ctx, event.ViewerResponse, tx.viewerEvent(vr, event.ViewerResponse), in)
 	if err != nil {
 		if resp.stream != nil {
 			drainClose(resp.stream)
@@ -669,8 +673,12 @@ func orEmpty(h http.Header) http.Header {
 func (s *Server) fetchPage(ctx context.Context, tx *exchange, p *errorpages.Page) *response {
 	ptx := &exchange{id: tx.id, start: time.Now(), r: tx.r, d: tx.d, b: tx.d.match(p.Path), hooks: tx.hooks,
 		rec: tx.rec, detail: tx.detail, forPage: true}
-	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r), tls: tx.r.TLS != nil}
+	pr := &viewerRequest{method: http.MethodGet, uri: p.Path, host: tx.r.Host, header: http.Header{}, ip: clientIP(tx.r), tls: tx.r.TLS != nil,
+		connReused: tx.connReused}
 	tx.d.initPolicy(pr, ptx.b, tx.r)
+	if pr.pol != nil {
+		pr.pol.facts.vr = nil // the page's request has no User-Agent: the device is the viewer's
+	}
 	resp := s.respond(ctx, ptx, pr, false)
 	for _, a := range ptx.attempts {
 		a.page = true

@@ -139,10 +139,12 @@ func cfEncode(s string) string {
 // viewerFacts computes the generated headers of one request, each on first use.
 type viewerFacts struct {
 	r        *http.Request
+	vr       *viewerRequest // the request as the viewer-request hook left it (nil: r): its User-Agent
 	v        *Viewer
 	override map[cfHeader][]string
 	device   deviceFlags
 	detected bool
+	reused   bool // an earlier request used the TLS connection
 }
 
 var (
@@ -167,7 +169,13 @@ func (f *viewerFacts) value(g cfHeader) []string {
 		return protoHTTP
 	case cfIsAndroid, cfIsDesktop, cfIsIOS, cfIsMobile, cfIsSmartTV, cfIsTablet:
 		if !f.detected {
-			f.device, f.detected = detectDevice(r.Header.Get("User-Agent")), true
+			// The User-Agent the hook left, which the origin gets too: the viewer's own would
+			// call an iPhone the hook claims to be a desktop, and the reverse.
+			h := r.Header
+			if f.vr != nil {
+				h = f.vr.header
+			}
+			f.device, f.detected = detectDevice(h.Get("User-Agent")), true
 		}
 		if f.device&(1<<(g-cfIsAndroid)) != 0 {
 			return trueValue
@@ -181,7 +189,7 @@ func (f *viewerFacts) value(g cfHeader) []string {
 		if r.TLS == nil {
 			return nil
 		}
-		return []string{tlsDescription(r.TLS)}
+		return []string{tlsDescription(r.TLS, f.reused)}
 	case cfHeaderCount:
 		n := 1 // Host, which Go keeps apart
 		for _, vs := range r.Header {
@@ -204,15 +212,18 @@ func viewerAddress(remote string) string {
 }
 
 // tlsDescription is CloudFront-Viewer-TLS: version:cipher:handshake, with OpenSSL cipher names
-// for TLS 1.2 as CloudFront writes them.
-func tlsDescription(cs *tls.ConnectionState) string {
+// for TLS 1.2 as CloudFront writes them; reused: an earlier request used the connection.
+func tlsDescription(cs *tls.ConnectionState, reused bool) string {
 	version := map[uint16]string{tls.VersionTLS10: "TLSv1", tls.VersionTLS11: "TLSv1.1", tls.VersionTLS12: "TLSv1.2", tls.VersionTLS13: "TLSv1.3"}[cs.Version]
 	cipher, ok := opensslCipherNames[cs.CipherSuite]
 	if !ok {
 		cipher = tls.CipherSuiteName(cs.CipherSuite)
 	}
 	handshake := "fullHandshake"
-	if cs.DidResume {
+	switch {
+	case reused:
+		handshake = "connectionReused"
+	case cs.DidResume:
 		handshake = "sessionResumed"
 	}
 	return version + ":" + cipher + ":" + handshake
@@ -255,7 +266,7 @@ func (d *Distribution) startPolicy(vr *viewerRequest, b *Behavior, r *http.Reque
 	v := d.viewer()
 	if b.fwd != nil {
 		// A separate allocation: embedded in viewerRequest it would make every request larger.
-		vr.pol = &policyState{fwd: b.fwd, facts: viewerFacts{r: r, v: v}}
+		vr.pol = &policyState{fwd: b.fwd, facts: viewerFacts{r: r, vr: vr, v: v, reused: vr.connReused}}
 	}
 	// Ranging over the headers costs a request ~60 ns: only distributions with policies pay it.
 	if !v.AllowOverride {

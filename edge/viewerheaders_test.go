@@ -172,3 +172,28 @@ func TestConnectionCannotStripCloudFrontHeaders(t *testing.T) {
 		})
 	}
 }
+
+// The device headers come from the User-Agent the viewer-request hook left, the one the origin
+// gets (docs/policies.md). Before, they came from the viewer's: a hook that set an iPhone's
+// User-Agent sent it to the origin with CloudFront-Is-Mobile-Viewer: false, and a mobile key
+// held the desktop variant.
+func TestDeviceHeadersFollowViewerRequestHooksUserAgent(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {})
+	rec := &recorder{bound: map[event.Trigger]bool{event.ViewerRequest: true}}
+	rec.onReq = func(tr event.Trigger, r *event.Request) (*event.Request, *event.Response, error) {
+		r.Headers["user-agent"] = []event.HeaderValue{{Key: "User-Agent", Value: iPhoneUA}}
+		return r, nil, nil
+	}
+	b := behavior(t, "*", "o")
+	b.CachePolicy = &CachePolicy{Headers: NameFilter{Behavior: FilterWhitelist, Items: []string{"User-Agent", "CloudFront-Is-Mobile-Viewer"}}}
+	b.OriginRequestPolicy = &OriginRequestPolicy{Headers: NameFilter{Behavior: FilterWhitelist, Items: []string{"CloudFront-Is-IOS-Viewer", "CloudFront-Is-Desktop-Viewer"}}}
+	d := &Distribution{Origins: []*Origin{org(t, "o", o.URL)}, Behaviors: []*Behavior{b}}
+	_, ts := edgeServer(t, d, Options{Hooks: rec})
+	send(t, "GET", ts.URL+"/", "", "User-Agent", "curl/8.5")
+	in := o.last()
+	got := in.Header.Get("User-Agent") + " mobile=" + in.Header.Get("CloudFront-Is-Mobile-Viewer") +
+		" ios=" + in.Header.Get("CloudFront-Is-IOS-Viewer") + " desktop=" + in.Header.Get("CloudFront-Is-Desktop-Viewer")
+	if want := iPhoneUA + " mobile=true ios=true desktop=false"; got != want {
+		t.Errorf("origin got %q, want %q", got, want)
+	}
+}

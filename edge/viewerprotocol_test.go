@@ -31,6 +31,7 @@ func dualEdge(t *testing.T, d *Distribution, opt Options) (plain, secure string,
 		t.Fatal(err)
 	}
 	tl.Config.Handler = s
+	tl.Config.ConnContext = ConnContext // as hookfront's HTTPS listener (cmd/hookfront/tls.go)
 	tl.StartTLS()
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() { ts.Close(); tl.Close(); d.Close() })
@@ -141,5 +142,48 @@ func TestHTTPSViewersGetHTTP2AndTheirTLSHeaders(t *testing.T) {
 	h = o.last().Header
 	if h.Get("CloudFront-Forwarded-Proto") != "http" || h.Get("CloudFront-Viewer-TLS") != "" {
 		t.Fatalf("over HTTP: Forwarded-Proto %q, Viewer-TLS %q; want http and none", h.Get("CloudFront-Forwarded-Proto"), h.Get("CloudFront-Viewer-TLS"))
+	}
+}
+
+// A second request on a viewer's TLS connection reports connectionReused in CloudFront-Viewer-TLS,
+// over HTTP/2 and over a kept-alive HTTP/1.1 connection, as CloudFront documents the header; a
+// new connection reports its handshake again. Before, every request said fullHandshake.
+func TestViewerTLSSaysConnectionReused(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {})
+	b := behavior(t, "*", "o")
+	b.CachePolicy = ManagedCachePolicy("CachingDisabled")
+	b.OriginRequestPolicy = &OriginRequestPolicy{Headers: NameFilter{Behavior: FilterWhitelist, Items: []string{"CloudFront-Viewer-TLS"}}}
+	d := &Distribution{Origins: []*Origin{org(t, "o", o.URL)}, Behaviors: []*Behavior{b}}
+	_, secure, h2 := dualEdge(t, d, Options{})
+	tr := h2.Transport.(*http.Transport).Clone()
+	tr.ForceAttemptHTTP2, tr.TLSClientConfig.NextProtos = false, []string{"http/1.1"}
+	h1 := &http.Client{Transport: tr}
+	for _, c := range []struct {
+		name   string
+		client *http.Client
+	}{{"HTTP/2.0", h2}, {"HTTP/1.1", h1}} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for range 3 {
+				resp, _ := sendWith(t, c.client, http.MethodGet, secure+"/x")
+				if resp.Proto != c.name {
+					t.Fatalf("spoke %s", resp.Proto)
+				}
+				v := o.last().Header.Get("CloudFront-Viewer-TLS")
+				got = append(got, v[strings.LastIndexByte(v, ':')+1:])
+			}
+			c.client.CloseIdleConnections()
+			resp, _ := sendWith(t, c.client, http.MethodGet, secure+"/x")
+			v := o.last().Header.Get("CloudFront-Viewer-TLS")
+			got = append(got, v[strings.LastIndexByte(v, ':')+1:])
+			// The new connection may resume the session (the client keeps a session cache).
+			if resp.TLS.DidResume {
+				got[3] += "(resumed)"
+			}
+			want := "fullHandshake connectionReused connectionReused "
+			if g := strings.Join(got, " "); g != want+"fullHandshake" && g != want+"sessionResumed(resumed)" {
+				t.Fatalf("handshakes %q", g)
+			}
+		})
 	}
 }

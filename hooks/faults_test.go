@@ -32,6 +32,8 @@ func TestFaultsGiveCloudFrontStatusesAndRecover(t *testing.T) {
 		{"read-only host", event.ViewerRequest, `r.headers['host'] = [{value: 'evil'}]; return r`, 502, "LambdaValidationError"},
 		{"delete read-only host", event.ViewerRequest, `delete r.headers['host']; return r`, 502, "LambdaValidationError"},
 		{"read-only via (origin-request)", event.OriginRequest, `r.headers['via'] = [{value: '1.1 x'}]; return r`, 502, "LambdaValidationError"},
+		// CloudFront refuses this one from viewer-request only ("Restrictions on Lambda@Edge").
+		{"adds cloudfront-viewer-country", event.ViewerRequest, `r.headers['cloudfront-viewer-country'] = [{value: 'DE'}]; return r`, 502, "LambdaValidationError"},
 		{"disallowed connection", event.ViewerRequest, `r.headers['connection'] = [{value: 'close'}]; return r`, 502, "LambdaValidationError"},
 		{"transfer-encoding in origin-response", event.OriginResponse, `res.headers['transfer-encoding'] = [{value: 'chunked'}]; return res`, 502, "LambdaValidationError"},
 		{"CR/LF in a value", event.ViewerRequest, `r.headers['x-a'] = [{value: 'a\r\nb: c'}]; return r`, 502, "LambdaValidationError"},
@@ -119,5 +121,26 @@ func TestLoadErrorsKeepTheOldGeneration(t *testing.T) {
 	}
 	if res, _ := w.load(); res.Changed {
 		t.Fatal("an unchanged folder made a new generation")
+	}
+}
+
+// cloudfront-viewer-country is refused only when a viewer-request hook adds it: one the viewer
+// sent may be kept or changed, and an origin-request hook may add it (Lambda@Edge "can read,
+// edit, remove, or add" the CloudFront headers).
+func TestViewerCountryHeaderRules(t *testing.T) {
+	w := newWorld(t, setup{files: map[string]string{
+		"vr.js": `exports.handler = async (e) => { const r = e.Records[0].cf.request;
+			if (r.headers['cloudfront-viewer-country']) { r.headers['cloudfront-viewer-country'][0].value = 'FR'; }
+			r.headers['x-vr'] = [{value: '1'}];
+			return r; };`,
+		"or.js": `exports.handler = async (e) => { const r = e.Records[0].cf.request;
+			r.headers['cloudfront-viewer-country'] = [{key: 'CloudFront-Viewer-Country', value: 'JP'}];
+			return r; };`,
+	}, bind: map[event.Trigger]string{event.ViewerRequest: "vr.js", event.OriginRequest: "or.js"}})
+	for _, hdr := range [][]string{nil, {"CloudFront-Viewer-Country", "XX"}} {
+		r := w.get("/x", append(hdr, "Cache-Control", "no-cache")...)
+		if seen := w.lastReq.Load(); r.status != 200 || seen.Header.Get("Cloudfront-Viewer-Country") != "JP" {
+			t.Fatalf("viewer sent %v: %d %q", hdr, r.status, r.body)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/hooks/event"
 	"github.com/hookfront/hookfront/jsruntime"
 )
@@ -420,5 +421,73 @@ function handler(event) {
 	r := w.get("/slow")
 	if took := time.Since(start); r.status != 504 || took < time.Second || took > 20*time.Second {
 		t.Fatalf("%d after %v (the origin's own response timeout is 30s)", r.status, took)
+	}
+}
+
+// A CloudFront Function sees the CloudFront headers the behavior's policies name, with the
+// edge's values (AWS's samples redirect-based-on-country and select-origin-based-on-country
+// rely on it); a Lambda@Edge viewer-request hook does not (they are added after it). Before,
+// the function saw no cloudfront-viewer-country at all, and one the viewer sent under that
+// name as the viewer sent it: a country redirect could be steered by any viewer.
+func TestFunctionSeesCloudFrontHeadersThePoliciesName(t *testing.T) {
+	vreq := `function handler(event) {
+  var h = event.request.headers;
+  var seen = (h['cloudfront-viewer-country'] || {value: '-'}).value + ' ' + (h['cloudfront-is-mobile-viewer'] || {value: '-'}).value +
+    ' ' + (h['cloudfront-viewer-city'] ? 'city' : 'no-city');
+  if (event.request.uri === '/show') {
+    return {statusCode: 200, headers: {'x-seen': {value: seen}}};
+  }
+  h['cloudfront-viewer-country'] = {value: 'ZZ'}; // the origin still gets the edge's value
+  h['x-seen'] = {value: seen};
+  return event.request;
+}`
+	vres := `function handler(event) {
+  var c = event.request.headers['cloudfront-viewer-country'];
+  event.response.headers['x-vres-seen'] = {value: c ? c.value : '-'};
+  return event.response;
+}`
+	policies := func(b *edge.Behavior) {
+		b.CachePolicy = &edge.CachePolicy{Headers: edge.NameFilter{Behavior: edge.FilterWhitelist, Items: []string{"CloudFront-Is-Mobile-Viewer"}}}
+		b.OriginRequestPolicy = &edge.OriginRequestPolicy{Headers: edge.NameFilter{Behavior: edge.FilterWhitelist, Items: []string{"CloudFront-Viewer-Country", "X-Seen"}}}
+	}
+	w := newWorld(t, setup{files: map[string]string{"vreq.js": vreq, "vres.js": vres}, behavior: policies,
+		functions: map[event.Trigger]Binding{event.ViewerRequest: fnBind("vreq.js", jsruntime.Runtime20), event.ViewerResponse: fnBind("vres.js", jsruntime.Runtime10)}})
+	iPhone := "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
+	// The viewer's own CloudFront-Viewer-Country is replaced by the edge's (the configured viewer,
+	// US by default); the development override sets it.
+	if r := w.get("/show", "CloudFront-Viewer-Country", "XX", "User-Agent", iPhone); r.header.Get("X-Seen") != "US true no-city" {
+		t.Fatalf("the function saw %q (%d)", r.header.Get("X-Seen"), r.status)
+	}
+	if r := w.get("/show", "X-Hookfront-Viewer-Country", "DE"); r.header.Get("X-Seen") != "DE false no-city" {
+		t.Fatalf("with the override the function saw %q", r.header.Get("X-Seen"))
+	}
+	r := w.get("/page", "CloudFront-Viewer-Country", "XX")
+	seen := w.lastReq.Load()
+	// viewer-response sees the request as viewer-request left it.
+	if r.status != 200 || seen.Header.Get("X-Seen") != "US false no-city" || seen.Header.Get("Cloudfront-Viewer-Country") != "US" ||
+		r.header.Get("X-Vres-Seen") != "ZZ" {
+		t.Fatalf("%d: origin got %v; viewer-response saw %q", r.status, seen.Header, r.header.Get("X-Vres-Seen"))
+	}
+	// A viewer-response function alone sees them too.
+	w = newWorld(t, setup{files: map[string]string{"vres.js": vres}, behavior: policies,
+		functions: map[event.Trigger]Binding{event.ViewerResponse: fnBind("vres.js", jsruntime.Runtime20)}})
+	if r := w.get("/page", "CloudFront-Viewer-Country", "XX", "X-Hookfront-Viewer-Country", "FR"); r.header.Get("X-Vres-Seen") != "FR" {
+		t.Fatalf("viewer-response alone saw %q", r.header.Get("X-Vres-Seen"))
+	}
+}
+
+// A Lambda@Edge viewer-request hook on the same policies sees the request as the viewer sent it.
+func TestViewerRequestHookDoesNotSeeTheFunctionsCloudFrontHeaders(t *testing.T) {
+	hook := `exports.handler = async (event) => {
+  const h = event.Records[0].cf.request.headers;
+  return {status: '200', headers: {'x-seen': [{key: 'X-Seen', value: h['cloudfront-viewer-country'] ? h['cloudfront-viewer-country'][0].value : '-'}]}};
+};`
+	w := newWorld(t, setup{files: map[string]string{"vreq.js": hook}, bind: map[event.Trigger]string{event.ViewerRequest: "vreq.js"},
+		behavior: func(b *edge.Behavior) {
+			b.CachePolicy = &edge.CachePolicy{}
+			b.OriginRequestPolicy = &edge.OriginRequestPolicy{Headers: edge.NameFilter{Behavior: edge.FilterWhitelist, Items: []string{"CloudFront-Viewer-Country"}}}
+		}})
+	if r := w.get("/x"); r.header.Get("X-Seen") != "-" {
+		t.Fatalf("the hook saw %q", r.header.Get("X-Seen"))
 	}
 }

@@ -57,6 +57,7 @@ type setup struct {
 	functions   map[event.Trigger]Binding // CloudFront Functions bound on "*"
 	stores      map[string]string         // key value store files (relative to the folder)
 	runtime     jsruntime.Options
+	behavior    func(*edge.Behavior) // policies and the like, set on the behavior "*"
 }
 
 func newWorld(t testing.TB, s setup) *world {
@@ -111,6 +112,9 @@ func newWorld(t testing.TB, s setup) *world {
 		Origins:   []*edge.Origin{a, b},
 		Groups:    []*edge.Group{{ID: "g", Members: []*edge.Origin{a, b}, FailoverOn: map[int]bool{503: true}}},
 		Behaviors: []*edge.Behavior{{Pattern: star, Target: "g", IncludeBody: s.includeBody, AllowedMethods: s.methods}},
+	}
+	if s.behavior != nil {
+		s.behavior(d.Behaviors[0])
 	}
 	srv, err := edge.NewServer(d, edge.Options{Hooks: EdgeSource{w.reg}, Logger: slog.New(slog.NewTextHandler(w.edgeLogs, nil))})
 	if err != nil {

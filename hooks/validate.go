@@ -93,6 +93,11 @@ func parseRequest(t event.Trigger, v view, in *event.Request) (*event.Request, e
 		if err := checkHeaderRules(t, in.Headers, h, touched); err != nil {
 			return nil, err
 		}
+		// CloudFront adds this header after viewer-request, and refuses it from a Lambda@Edge
+		// viewer-request function ("Restrictions on Lambda@Edge", CloudFront headers).
+		if t == event.ViewerRequest && len(h["cloudfront-viewer-country"]) > 0 && len(in.Headers["cloudfront-viewer-country"]) == 0 {
+			return nil, invalid("a viewer-request function may not add cloudfront-viewer-country (CloudFront adds it after viewer-request)")
+		}
 		out.Headers = h
 	}
 	if v.changed("body") && in.Body != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -172,5 +173,53 @@ func TestImportMapsProtocolsAndCompression(t *testing.T) {
 	}
 	if strings.Contains(errOut, "not mapped:") || strings.Contains(errOut, "warning:") {
 		t.Errorf("protocols and compression are mapped now, not reported:\n%s", errOut)
+	}
+}
+
+// OriginSslProtocols is not mapped only when it leaves TLS 1.2 out: CloudFront negotiates the
+// best protocol listed, so a list with TLSv1.2 (the console's old default was SSLv3, TLSv1,
+// TLSv1.1, TLSv1.2) connects as hookfront does. Before, any older protocol in the list was
+// reported as not carried over.
+func TestImportOriginSSLProtocols(t *testing.T) {
+	dir := t.TempDir()
+	dist := writeFile(t, dir, "dist.json", `{"DistributionConfig": {
+  "Origins": {"Quantity": 2, "Items": [
+    {"Id": "mixed", "DomainName": "app.example.com", "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only",
+      "OriginSslProtocols": {"Quantity": 4, "Items": ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"]}}},
+    {"Id": "old", "DomainName": "old.example.com", "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only",
+      "OriginSslProtocols": {"Quantity": 2, "Items": ["TLSv1", "TLSv1.1"]}}}]},
+  "DefaultCacheBehavior": {"TargetOriginId": "mixed", "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}}`)
+	_, errOut, code := runInProcess(t, "import", dist, "-o", filepath.Join(dir, "hookfront.yaml"))
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, errOut)
+	}
+	notMapped := regexp.MustCompile(`(?m)^not mapped: .*OriginSslProtocols.*$`).FindAllString(errOut, -1)
+	if len(notMapped) != 1 || !strings.Contains(notMapped[0], "Origins.Items[1]") || !strings.Contains(notMapped[0], "TLSv1, TLSv1.1") {
+		t.Fatalf("OriginSslProtocols reports %q; want only the origin without TLSv1.2:\n%s", notMapped, errOut)
+	}
+}
+
+// include_body is a behavior's, IncludeBody an association's: when a behavior's request
+// associations differ, the import says that the one without a body in CloudFront gets one here.
+// Before, it set include_body silently.
+func TestImportWarnsOfIncludeBodyOnOneRequestTrigger(t *testing.T) {
+	dir := t.TempDir()
+	dist := writeFile(t, dir, "dist.json", `{"DistributionConfig": {
+  "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "app.example.com", "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
+  "CacheBehaviors": {"Quantity": 1, "Items": [{"PathPattern": "/both/*", "TargetOriginId": "o", "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+    "LambdaFunctionAssociations": {"Quantity": 2, "Items": [
+      {"LambdaFunctionARN": "arn:aws:lambda:us-east-1:123456789012:function:vr:1", "EventType": "viewer-request", "IncludeBody": true},
+      {"LambdaFunctionARN": "arn:aws:lambda:us-east-1:123456789012:function:or:1", "EventType": "origin-request", "IncludeBody": true}]}}]},
+  "DefaultCacheBehavior": {"TargetOriginId": "o", "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+    "LambdaFunctionAssociations": {"Quantity": 2, "Items": [
+      {"LambdaFunctionARN": "arn:aws:lambda:us-east-1:123456789012:function:vr:1", "EventType": "viewer-request", "IncludeBody": false},
+      {"LambdaFunctionARN": "arn:aws:lambda:us-east-1:123456789012:function:or:1", "EventType": "origin-request", "IncludeBody": true}]}}}}`)
+	_, errOut, code := runInProcess(t, "import", dist, "-o", filepath.Join(dir, "hookfront.yaml"))
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, errOut)
+	}
+	warned := regexp.MustCompile(`(?m)^warning: .*IncludeBody.*$`).FindAllString(errOut, -1)
+	if len(warned) != 1 || !strings.Contains(warned[0], "DefaultCacheBehavior") || !strings.Contains(warned[0], "on for origin-request and off for viewer-request") {
+		t.Fatalf("IncludeBody warnings %q; want one, for the default behavior:\n%s", warned, errOut)
 	}
 }

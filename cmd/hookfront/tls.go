@@ -120,6 +120,7 @@ func (tl *tlsListener) serve(plain *http.Server, errc chan<- error) {
 		IdleTimeout:       plain.IdleTimeout,
 		MaxHeaderBytes:    plain.MaxHeaderBytes,
 		ErrorLog:          plain.ErrorLog,
+		ConnContext:       edge.ConnContext, // CloudFront-Viewer-TLS tells a reused connection
 		// ServeTLS adds h2 to NextProtos: HTTP/2 is negotiated by ALPN, HTTP/1.1 otherwise.
 		TLSConfig: &tls.Config{GetCertificate: getCert, MinVersion: tls.VersionTLS12},
 	}

@@ -99,6 +99,46 @@ func TestServeTLSSelfSignedHTTP2(t *testing.T) {
 	}
 }
 
+// Through the binary's HTTPS listener, a second request on a connection tells the origin
+// connectionReused in CloudFront-Viewer-TLS (the listener counts requests per connection).
+func TestServeTLSViewerHeaderSaysConnectionReused(t *testing.T) {
+	seen := make(chan string, 4)
+	o := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen <- r.Header.Get("CloudFront-Viewer-TLS") }))
+	defer o.Close()
+	cfg := writeFile(t, t.TempDir(), "hookfront.yaml", fmt.Sprintf(`origins:
+  - {id: o, url: %q}
+behaviors:
+  - path_pattern: "*"
+    target: o
+    cache_policy: CachingDisabled
+    origin_request_policy: tls-header
+origin_request_policies:
+  - name: tls-header
+    headers: {behavior: whitelist, items: [CloudFront-Viewer-TLS]}
+`, o.URL))
+	p := start(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--tls", "--tls-listen", "127.0.0.1:0")
+	addr, _ := httpsAddr(t, p)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}
+	defer tr.CloseIdleConnections()
+	var got []string
+	for range 2 {
+		resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://" + addr + "/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		v := <-seen
+		got = append(got, v[strings.LastIndexByte(v, ':')+1:])
+	}
+	if g := strings.Join(got, " "); g != "fullHandshake connectionReused" {
+		t.Fatalf("CloudFront-Viewer-TLS handshakes %q, want fullHandshake connectionReused", g)
+	}
+	if err := p.stop(t); err != nil {
+		t.Fatalf("exit: %v\n%s", err, p.logs())
+	}
+}
+
 // pemPair writes a certificate for 127.0.0.1 signed by key to cert (and key, when keyFile is
 // not ""), and returns the certificate's DER.
 func pemPair(t *testing.T, key *ecdsa.PrivateKey, serial int64, certFile, keyFile string) []byte {

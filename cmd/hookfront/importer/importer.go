@@ -345,11 +345,10 @@ func (im *importer) origins(dc *distributionConfig) error {
 		oo := outOrigin{ID: id, ConnectionAttempts: o.ConnectionAttempts, ConnectionTimeout: secs(o.ConnectionTimeout)}
 		if c := o.CustomOriginConfig; c != nil {
 			oo.ResponseTimeout, oo.KeepaliveTimeout = secs(c.OriginReadTimeout), secs(c.OriginKeepaliveTimeout)
-			for _, p := range c.OriginSslProtocols.items() {
-				if p != "TLSv1.2" {
-					im.unmapped(at+".CustomOriginConfig.OriginSslProtocols", "hookfront speaks TLS 1.2 or later to origins (Go's defaults), not %s", p)
-					break
-				}
+			// CloudFront negotiates the best protocol the list allows: with TLSv1.2 in it, that is
+			// what hookfront speaks too, and nothing is lost.
+			if ps := c.OriginSslProtocols.items(); len(ps) > 0 && !slices.Contains(ps, "TLSv1.2") {
+				im.unmapped(at+".CustomOriginConfig.OriginSslProtocols", "hookfront speaks TLS 1.2 or later to origins (Go's defaults), not only %s", strings.Join(ps, ", "))
 			}
 		}
 		if len(o.CustomHeaders.items()) > 0 {
@@ -535,6 +534,7 @@ func (im *importer) behavior(at, path string, cb *cacheBehavior) (outBehav, erro
 	if cb.ResponseHeadersPolicyId != "" {
 		b.ResponseHeadersPolicy = im.policyRef(at+".ResponseHeadersPolicyId", "response", cb.ResponseHeadersPolicyId)
 	}
+	bodies := map[bool][]string{} // request triggers by IncludeBody
 	for _, a := range cb.LambdaFunctionAssociations.items() {
 		trigger, ok := triggerOf[a.EventType]
 		if !ok {
@@ -551,6 +551,14 @@ func (im *importer) behavior(at, path string, cb *cacheBehavior) (outBehav, erro
 		if a.IncludeBody {
 			b.IncludeBody = true
 		}
+		if trigger == "viewer-request" || trigger == "origin-request" {
+			bodies[a.IncludeBody] = append(bodies[a.IncludeBody], trigger)
+		}
+	}
+	if len(bodies[true]) > 0 && len(bodies[false]) > 0 {
+		// include_body is the behavior's: the hook that has no body in CloudFront gets one here.
+		im.warn(at+".LambdaFunctionAssociations", "IncludeBody is on for %s and off for %s; include_body shows the body to both request hooks",
+			bodies[true][0], bodies[false][0])
 	}
 	if err := im.functionsOf(at, path, cb, &b); err != nil {
 		return outBehav{}, err
