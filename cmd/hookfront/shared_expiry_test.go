@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookfront/hookfront/edge/redistest"
+	"github.com/redis/rueidis"
 )
 
 // switchOrigin answers each path with the Cache-Control its query asks for (?cc=...), or fails
@@ -201,5 +203,71 @@ func TestSharedFillLockWaiterGivesUpAfterTheResponseTimeout(t *testing.T) {
 	}
 	if n, _ := srv.Do("EXISTS", lockKey).AsInt64(); n != 1 {
 		t.Fatal("the lock held by hand was taken away from its holder")
+	}
+}
+
+// adminClient is a client of a password-protected redis-server (the redistest helper's own
+// client has no password).
+func adminClient(t *testing.T, srv *redistest.Server, password string) (do func(args ...string) rueidis.RedisResult) {
+	t.Helper()
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{srv.Addr}, Password: password, DisableCache: true, ForceSingleClient: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return func(args ...string) rueidis.RedisResult {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return c.Do(ctx, c.B().Arbitrary(args...).Build())
+	}
+}
+
+// cache.shared.url carries the credentials: the default user's password (redis://:pass@) and an
+// ACL user's (redis://user:pass@) both work; a wrong password is said clearly in the log, with
+// the edge serving meanwhile, and the password is never printed.
+func TestSharedURLWithPasswordAndACLUser(t *testing.T) {
+	srv := redistest.Start(t, "--requirepass", "s3cret-default")
+	do := adminClient(t, srv, "s3cret-default")
+	if err := do("ACL", "SETUSER", "edge", "on", ">s3cret-edge", "~hookfront:*", "&hookfront:*", "+@all").Error(); err != nil {
+		t.Fatal(err)
+	}
+	o := newSwitchOrigin(t)
+	a := startSharedReplica(t, o.URL, "redis://:s3cret-default@"+srv.Addr+"/0", "10s")
+	b := startSharedReplica(t, o.URL, "redis://edge:s3cret-edge@"+srv.Addr+"/0", "10s")
+	a.waitLog(t, "shared cache connected")
+	b.waitLog(t, "shared cache connected")
+	if status, xc, body := a.get(t, "/auth.html"); status != 200 || xc != "Miss from hookfront" || body != "v1 /auth.html" {
+		t.Fatalf("A: %d %q %q", status, xc, body)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		keys, _ := do("KEYS", "hookfront:e:*").AsStrSlice()
+		if len(keys) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("A stored nothing with the default user's password:\n%s", a.logs())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if status, xc, body := b.get(t, "/auth.html"); status != 200 || xc != "Hit from hookfront" || body != "v1 /auth.html" {
+		t.Fatalf("B (ACL user): %d %q %q\n%s", status, xc, body, b.logs())
+	}
+	if n := o.asked("/auth.html"); n != 1 {
+		t.Fatalf("the origin was asked %d times; want 1", n)
+	}
+
+	c := startSharedReplica(t, o.URL, "redis://edge:wrong-password@"+srv.Addr+"/0", "10s")
+	c.waitLog(t, "shared cache refused the connection")
+	start := time.Now()
+	if status, xc, _ := c.get(t, "/auth.html"); status != 200 || xc != "Miss from hookfront" {
+		t.Fatalf("C (wrong password): %d %q", status, xc)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("C took %v to answer with the store refusing it", d)
+	}
+	logs := c.logs()
+	if !strings.Contains(logs, "WRONGPASS") || strings.Contains(logs, "wrong-password") {
+		t.Fatalf("the log does not say the password was refused, or prints it:\n%s", logs)
 	}
 }
