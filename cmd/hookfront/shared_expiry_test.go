@@ -270,4 +270,26 @@ func TestSharedURLWithPasswordAndACLUser(t *testing.T) {
 	if !strings.Contains(logs, "WRONGPASS") || strings.Contains(logs, "wrong-password") {
 		t.Fatalf("the log does not say the password was refused, or prints it:\n%s", logs)
 	}
+	// The store accepts that password now: the replica connects by itself, and shares.
+	if err := do("ACL", "SETUSER", "edge", ">wrong-password").Error(); err != nil {
+		t.Fatal(err)
+	}
+	c.waitLog(t, "shared cache connected")
+	if status, xc, body := c.get(t, "/auth2.html"); status != 200 || xc != "Miss from hookfront" || body != "v1 /auth2.html" {
+		t.Fatalf("C: %d %q %q", status, xc, body)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		keys, _ := do("KEYS", "hookfront:e:*/auth2.html").AsStrSlice()
+		if len(keys) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("C stored nothing once its password was accepted:\n%s", c.logs())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if status, xc, _ := a.get(t, "/auth2.html"); status != 200 || xc != "Hit from hookfront" || o.asked("/auth2.html") != 1 {
+		t.Fatalf("A: %d %q, origin asked %d times", status, xc, o.asked("/auth2.html"))
+	}
 }
