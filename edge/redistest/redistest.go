@@ -105,7 +105,8 @@ func (s *Server) start() error {
 			_ = c.SetReadDeadline(time.Now().Add(time.Second))
 			n, _ := c.Read(buf)
 			c.Close()
-			if strings.HasPrefix(string(buf[:n]), "+PONG") {
+			// A server started with --requirepass answers, but refuses the PING.
+			if reply := string(buf[:n]); strings.HasPrefix(reply, "+PONG") || strings.HasPrefix(reply, "-NOAUTH") {
 				break
 			}
 		}
@@ -163,7 +164,8 @@ func (s *Server) Restart() {
 	}
 }
 
-// Do runs one command on the server and returns its result.
+// Do runs one command on the server and returns its result. It connects without a password: a
+// server started with --requirepass needs a client of its own.
 func (s *Server) Do(args ...string) rueidis.RedisResult {
 	s.t.Helper()
 	c := s.conn()

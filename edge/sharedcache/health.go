@@ -47,10 +47,29 @@ func (h *health) fail(err error) {
 	if _, ok := rueidis.IsRedisErr(err); ok {
 		return // the store answered: it is up, the command was wrong
 	}
+	h.down(err, "shared cache unreachable: serving from the local tier and the origins until it answers")
+}
+
+// failConnect counts a connection that could not be made. The store may have answered and
+// refused it (a wrong password, an unknown user, a database that does not exist): that is said
+// as the reason the tier stays off, where fail takes an answer for a store that is up.
+func (h *health) failConnect(err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	h.errors.Add(1)
+	msg := "shared cache unreachable: serving from the local tier and the origins until it answers"
+	if _, ok := rueidis.IsRedisErr(err); ok {
+		msg = "shared cache refused the connection: serving from the local tier and the origins until it accepts"
+	}
+	h.down(err, msg)
+}
+
+// down turns the tier off, saying why once per change of state: msg when it was starting.
+func (h *health) down(err error, msg string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.oks = 0
-	msg := "shared cache unreachable: serving from the local tier and the origins until it answers"
 	switch h.state {
 	case "starting":
 	case "up":

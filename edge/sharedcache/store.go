@@ -173,7 +173,7 @@ func (s *Store) run() {
 	for backoff := 100 * time.Millisecond; c == nil; backoff = min(2*backoff, 2*time.Second) {
 		var err error
 		if c, err = rueidis.NewClient(s.copt); err != nil {
-			s.health.fail(err)
+			s.health.failConnect(err)
 			if !sleep(s.ctx, backoff) {
 				return
 			}
