@@ -28,7 +28,11 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var df devFlags
 	lf.register(fs)
 	df.register(fs)
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(rest); err != nil {
 		return err
 	}
 	log, err := lf.logger(stderr)

@@ -50,15 +50,13 @@ func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	var headers headerFlags
 	fs.Var(&headers, "header", "a request header 'Name: value' (repeatable)")
 	const use = "usage: hookfront event viewer-request|origin-request|origin-response|viewer-response [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT] [--origin URL] [--client-ip IP] [--runtime cloudfront-js-2.0]"
-	var trig string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		trig, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if trig == "" && fs.NArg() > 0 {
-		trig = fs.Arg(0)
+	trig, err := oneArg(rest, "trigger")
+	if err != nil {
+		return err
 	}
 	t := event.Trigger(trig)
 	if !t.Valid() {

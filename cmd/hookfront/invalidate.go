@@ -28,10 +28,10 @@ func invalidateCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 			"name one query string), /img/* (a prefix, query strings included), /* (everything).\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	paths, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	paths := fs.Args()
 	if len(paths) == 0 {
 		return usageError{"give at least one path, e.g. hookfront invalidate '/*'"}
 	}
