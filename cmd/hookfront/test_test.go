@@ -275,6 +275,15 @@ func TestTestBadInput(t *testing.T) {
 		}
 		wantIn(t, errOut, f+`:4: unknown field "reslt" (did you mean "result"?)`, f+`:6: unknown field "satus" (did you mean "status"?)`)
 	})
+	t.Run("a misspelt kind key is named, with the key meant", func(t *testing.T) {
+		f := writeFile(t, tests, "a.test.yaml", "- name: a\n  hok: redirect.js\n- name: b\n  reqests: [{path: /}]\n")
+		defer os.Remove(f)
+		out, errOut, code := runIn(t, "test", "--config", cfg)
+		if code != 2 || out != "" {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+		}
+		wantIn(t, errOut, f+`:2: unknown field "hok" (did you mean "hook"?)`, f+`:4: unknown field "reqests" (did you mean "requests"?)`)
+	})
 	t.Run("a case naming a missing hook fails with the path; a looping hook fails only its own case", func(t *testing.T) {
 		f := writeFile(t, tests, "a.test.yaml", `
 - {name: missing, hook: lib/nope.js, trigger: viewer-request}
