@@ -284,6 +284,33 @@ func TestTestBadInput(t *testing.T) {
 		}
 		wantIn(t, errOut, f+`:2: unknown field "hok" (did you mean "hook"?)`, f+`:4: unknown field "reqests" (did you mean "requests"?)`)
 	})
+	t.Run("a misspelt field of a short event stops the run with its line", func(t *testing.T) {
+		f := writeFile(t, tests, "a.test.yaml", `- name: a
+  hook: redirect.js
+  event:
+    request: {uri: /, headrs: {a: b}}
+    respone: {status: 200}
+- name: b
+  function: f.js
+  event:
+    request:
+      cookeis: {a: b}
+- name: whole events are passed as given
+  hook: redirect.js
+  event: {Records: [{cf: {request: {uri: /}}}], extra: 1}
+`)
+		defer os.Remove(f)
+		out, errOut, code := runIn(t, "test", "--config", cfg)
+		if code != 2 || out != "" {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+		}
+		wantIn(t, errOut, f+`:4: event.request: unknown field "headrs" (did you mean "headers"?)`,
+			f+`:5: event: unknown field "respone" (did you mean "response"?)`,
+			f+`:10: event.request: unknown field "cookeis" (did you mean "cookies"?)`)
+		if strings.Contains(errOut, "extra") {
+			t.Errorf("a whole event was checked:\n%s", errOut)
+		}
+	})
 	t.Run("a case naming a missing hook fails with the path; a looping hook fails only its own case", func(t *testing.T) {
 		f := writeFile(t, tests, "a.test.yaml", `
 - {name: missing, hook: lib/nope.js, trigger: viewer-request}

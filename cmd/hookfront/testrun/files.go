@@ -16,6 +16,7 @@ import (
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/hooks/event/sample"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -262,6 +263,7 @@ func loadHookCase(n *yaml.Node, _ *testFile) (caseRunner, string, error) {
 	if c.Expect.Result.Kind != 0 && c.Expect.Error != nil {
 		at("expect", "expect a result or an error, not both")
 	}
+	msgs = append(msgs, shortEventFields(&c.Event, "Records", sample.ShortFields)...)
 	if len(msgs) > 0 {
 		return c, c.Name, &yaml.TypeError{Errors: msgs}
 	}

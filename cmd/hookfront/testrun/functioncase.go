@@ -99,6 +99,7 @@ func loadFunctionCase(n *yaml.Node, f *testFile) (caseRunner, string, error) {
 	if want.ComputeUtilizationMax != nil && *want.ComputeUtilizationMax <= 0 {
 		at("expect", "compute_utilization_max is a positive percentage of 1 ms of compute")
 	}
+	msgs = append(msgs, shortEventFields(&c.Event, "version", sample.FunctionShortFields)...)
 	if len(msgs) > 0 {
 		return c, c.Name, &yaml.TypeError{Errors: msgs}
 	}
