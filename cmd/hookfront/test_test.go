@@ -632,3 +632,27 @@ func TestTestHookCasesAreIsolated(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestTestCaseWithoutATriggerSaysHowToGiveOne: a hook case whose trigger nothing gives says what
+// to add, and what binds files where it runs: without --config a file's name binds it.
+func TestTestCaseWithoutATriggerSaysHowToGiveOne(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "redirect.js", "exports.handler = async (e) => e.Records[0].cf.request;\n")
+	f := writeFile(t, dir, "a.test.yaml", "- {name: a, hook: redirect.js}\n")
+	out, errOut, code := runIn(t, "test", f)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	wantIn(t, out, "add trigger: to the case (viewer-request, origin-request, origin-response, viewer-response): redirect.js is bound to no trigger by its name (without --config, a file binds by its name")
+
+	cfg := testProject(t, map[string]string{
+		"hookfront.yaml":    "hooks_dir: hooks\norigins: [{id: o, url: \"http://127.0.0.1:1\"}]\nbehaviors: [{path_pattern: \"*\", target: o}]\n",
+		"hooks/redirect.js": "exports.handler = async (e) => e.Records[0].cf.request;\n",
+		"tests/a.test.yaml": "- {name: a, hook: redirect.js, handler: other}\n",
+	})
+	out, errOut, code = runIn(t, "test", "--config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	wantIn(t, out, "redirect.js (export other) is bound to no trigger by the config, and the event has no eventType")
+}

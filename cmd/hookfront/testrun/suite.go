@@ -55,6 +55,14 @@ func (s *suite) bindings() hooks.Bindings {
 	return b
 }
 
+// binder names what binds hook files in this suite, for messages.
+func (s *suite) binder() string {
+	if s.byName {
+		return "its name (without --config, a file binds by its name: viewer-request.js, functions/viewer-request.js, ...)"
+	}
+	return "the config"
+}
+
 // triggersOf lists the triggers file is bound to by the bindings match accepts.
 func (s *suite) triggersOf(file string, match func(hooks.Binding) bool) []event.Trigger {
 	var out []event.Trigger
