@@ -70,6 +70,12 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("the hook file must be inside --hooks: %w", err)
 	}
 	rel = filepath.ToSlash(rel)
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("reading the hook: %w", err)
+	}
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		return usageError{fmt.Sprintf("%s is outside --hooks %s, the folder its requires resolve in", file, dir)}
+	}
 	src, err := hooks.NewFolder(dir, log).Read() // warns about links leading outside the folder
 	if err != nil {
 		return err
