@@ -656,3 +656,20 @@ func TestTestCaseWithoutATriggerSaysHowToGiveOne(t *testing.T) {
 	}
 	wantIn(t, out, "redirect.js (export other) is bound to no trigger by the config, and the event has no eventType")
 }
+
+// TestTestWithoutCasesSaysWhereItLooked: a run that finds no test file names the folders it
+// searched (the config's hooks folder and tests/ beside it), so that a file in the wrong place is
+// found.
+func TestTestWithoutCasesSaysWhereItLooked(t *testing.T) {
+	cfg := testProject(t, map[string]string{
+		"hookfront.yaml":     "hooks_dir: hooks\norigins: [{id: o, url: \"http://127.0.0.1:1\"}]\nbehaviors: [{path_pattern: \"*\", target: o}]\n",
+		"hooks/a.js":         "exports.handler = async (e) => e.Records[0].cf.request;\n",
+		"test/a.test.yaml":   "- {name: a, hook: a.js, trigger: viewer-request}\n", // test/, not tests/
+		"hooks/a.tests.yaml": "- {name: a, hook: a.js, trigger: viewer-request}\n", // .tests.yaml, not .test.yaml
+	})
+	dir := filepath.Dir(cfg)
+	_, errOut, code := runIn(t, "test", "--config", cfg)
+	if code != 2 || !strings.Contains(errOut, "no test cases found in "+filepath.Join(dir, "hooks")+" or "+filepath.Join(dir, "tests")+" (test files are named *.test.yaml") {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+}
