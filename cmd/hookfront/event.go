@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"github.com/hookfront/hookfront/hooks/event"
 	"github.com/hookfront/hookfront/hooks/event/sample"
 )
@@ -60,6 +61,9 @@ func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	t := event.Trigger(trig)
 	if !t.Valid() {
+		if near, ok := config.TriggerFileHint(trig); ok && event.Trigger(near).Valid() {
+			return usageError{fmt.Sprintf("%q is not a trigger (did you mean %s?)", trig, near)}
+		}
 		return usageError{use}
 	}
 	set := map[string]bool{}
