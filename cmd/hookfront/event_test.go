@@ -102,7 +102,8 @@ func TestEventUsageErrors(t *testing.T) {
 		if out, errOut, code := runIn(t, args...); code != 2 || out != "" || !strings.HasPrefix(errOut, "hookfront event: ") {
 			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
-	} // A misspelt trigger is named, with the one meant.
+	}
+	// A misspelt trigger is named, with the one meant.
 	if _, errOut, code := runIn(t, "event", "viewer-reqest"); code != 2 || !strings.Contains(errOut, `"viewer-reqest" is not a trigger (did you mean viewer-request?)`) {
 		t.Errorf("exit %d\n%s", code, errOut)
 	}
