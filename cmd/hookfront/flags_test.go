@@ -36,4 +36,16 @@ func TestFailoverCodesNeedASecondary(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve ran, ignoring --failover-codes")
 	}
+	// Nor does a config take it: its origin_groups say when to fail over.
+	cfg := writeFile(t, t.TempDir(), "hookfront.yaml", "listen: 127.0.0.1:0\norigins: [{id: o, url: \"http://127.0.0.1:9301\"}]\nbehaviors: [{path_pattern: \"*\", target: o}]\n")
+	r = runBackground(t, "serve", "--config", cfg, "--failover-codes", "500", "--admin", "off")
+	select {
+	case code := <-r.code:
+		r.code <- code
+		if errOut := r.err.String(); code != 2 || !strings.Contains(errOut, "--config cannot be combined with --origin, --secondary, --hooks or --failover-codes") {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve --config ran, ignoring --failover-codes")
+	}
 }

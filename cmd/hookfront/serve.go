@@ -52,8 +52,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var cfg *config.Config
 	switch {
-	case *cfgPath != "" && (fc.Origin != "" || fc.Secondary != "" || fc.HooksDir != ""):
-		return usageError{"--config cannot be combined with --origin, --secondary or --hooks"}
+	case *cfgPath != "" && (fc.Origin != "" || fc.Secondary != "" || fc.HooksDir != "" || fc.FailoverCodes != ""):
+		return usageError{"--config cannot be combined with --origin, --secondary, --hooks or --failover-codes (the config's origin_groups say when to fail over)"}
 	case *cfgPath != "":
 		if cfg, err = config.Load(*cfgPath); err != nil {
 			return err
