@@ -644,6 +644,13 @@ func TestTestCaseWithoutATriggerSaysHowToGiveOne(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	wantIn(t, out, "add trigger: to the case (viewer-request, origin-request, origin-response, viewer-response): redirect.js is bound to no trigger by its name (without --config, a file binds by its name")
+	if strings.Contains(out, "run with --config") {
+		t.Errorf("a folder without a config file is told to use one:\n%s", out)
+	}
+	// A config beside the test file is what the run most likely meant (examples/hooks/x.test.yaml).
+	cfgBeside := writeFile(t, dir, "hookfront.yaml", "hooks_dir: .\n")
+	out, _, _ = runIn(t, "test", f)
+	wantIn(t, out, "and the event has no eventType; to bind it as "+cfgBeside+" does, run with --config "+cfgBeside)
 
 	cfg := testProject(t, map[string]string{
 		"hookfront.yaml":    "hooks_dir: hooks\norigins: [{id: o, url: \"http://127.0.0.1:1\"}]\nbehaviors: [{path_pattern: \"*\", target: o}]\n",

@@ -134,7 +134,7 @@ func (c *hookCase) event(s *suite, export string) (map[string]any, event.Trigger
 			if export != "handler" {
 				what += " (export " + export + ")"
 			}
-			return nil, "", fmt.Errorf("add trigger: to the case (%s): %s is bound to no trigger by %s, and the event has no eventType", strings.Join(triggers, ", "), what, s.binder())
+			return nil, "", fmt.Errorf("add trigger: to the case (%s): %s is bound to no trigger by %s, and the event has no eventType%s", strings.Join(triggers, ", "), what, s.binder(), s.configHint())
 		default:
 			return nil, "", fmt.Errorf("add trigger: to the case: %s is bound to %d triggers by %s (%v)", c.Hook, len(bound), s.binder(), bound)
 		}
