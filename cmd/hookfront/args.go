@@ -1,11 +1,16 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
 )
+
+// errFlag is a flag the flag package refused (unknown, or a value it cannot read). It printed
+// why, and the command's flags; the exit code is 2, that of a usage error.
+var errFlag = errors.New("bad flag")
 
 // parseArgs parses fs's flags wherever they stand among args and returns the other arguments in
 // order. Users write flags after a file as readily as before it (`hookfront invoke h.js --event
@@ -14,8 +19,10 @@ import (
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var rest []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 			return nil, err
+		} else if err != nil {
+			return nil, errFlag
 		}
 		left := fs.Args()
 		if len(left) == 0 {

@@ -88,4 +88,13 @@ func TestFlagsAfterAnArgumentAreRead(t *testing.T) {
 			t.Errorf("validate DIR: exit %d\n%s", code, errOut)
 		}
 	})
+
+	t.Run("an unknown flag or a bad value is a usage error, exit 2", func(t *testing.T) {
+		for _, args := range [][]string{{"serve", "--bogus"}, {"invoke", "h.js", "--timeout", "abc"}, {"test", "--jsn"}, {"validate", "--strict=maybe"}} {
+			out, errOut, code := runIn(t, args...)
+			if code != 2 || out != "" || !strings.Contains(errOut, "Usage of "+args[0]) {
+				t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+			}
+		}
+	})
 }
