@@ -47,14 +47,15 @@ func oneArg(rest []string, what string) (string, error) {
 	return "", usageError{fmt.Sprintf("one %s, not %d arguments (%s)", what, len(rest), strings.Join(rest, " "))}
 }
 
-// noArgs refuses arguments to a command that takes flags only. A file or folder given bare is
-// most likely what --config or --hooks was meant for, and the error says so.
-func noArgs(rest []string) error {
+// noArgs refuses arguments to a command that takes flags only. For serve and validate
+// (configFlags), a file or folder given bare is most likely what --config or --hooks was meant
+// for, and the error says so.
+func noArgs(rest []string, configFlags bool) error {
 	if len(rest) == 0 {
 		return nil
 	}
 	msg := fmt.Sprintf("unexpected argument %q: this command takes flags only", rest[0])
-	if st, err := os.Stat(rest[0]); err == nil {
+	if st, err := os.Stat(rest[0]); err == nil && configFlags {
 		flag := "--config"
 		if st.IsDir() {
 			flag = "--hooks"

@@ -32,7 +32,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if err := noArgs(rest); err != nil {
+	if err := noArgs(rest, false); err != nil {
 		return err
 	}
 	log, err := lf.logger(stderr)

@@ -43,7 +43,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := noArgs(rest); err != nil {
+	if err := noArgs(rest, true); err != nil {
 		return err
 	}
 	log, err := lf.logger(stderr)

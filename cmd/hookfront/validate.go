@@ -35,7 +35,7 @@ func validateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := noArgs(rest); err != nil {
+	if err := noArgs(rest, true); err != nil {
 		return err
 	}
 	if (*cfgPath == "") == (*hooksDir == "") {
