@@ -434,8 +434,11 @@ func TestAdminTokenRule(t *testing.T) {
 		t.Fatalf("invalidate with the token from the environment: %d %q %q", code, out, errOut)
 	}
 	os.Unsetenv(tokenEnv)
-	if _, errOut, code = runBinary(t, "invalidate", "--admin", admin, "/*"); code != 1 || !strings.Contains(errOut, "401") {
+	if _, errOut, code = runBinary(t, "invalidate", "--admin", admin, "/*"); code != 1 || !strings.Contains(errOut, "401 Unauthorized: the edge's admin listener has a token: give it with --token T or $"+tokenEnv) {
 		t.Fatalf("invalidate without a token: %d %q", code, errOut)
+	}
+	if _, errOut, code = runBinary(t, "invalidate", "--admin", admin, "--token", "wrong", "/*"); code != 1 || !strings.Contains(errOut, "401 Unauthorized: the token given (--token or $"+tokenEnv+") is not the edge's admin token") {
+		t.Fatalf("invalidate with a wrong token: %d %q", code, errOut)
 	}
 	if out, _, code = runBinary(t, "invalidate", "--admin", admin, "--token", "s3cret", "/*"); code != 0 {
 		t.Fatalf("invalidate --token: %d %q", code, out)

@@ -89,3 +89,24 @@ func TestMakeDemoStopsCleanlyOnCtrlC(t *testing.T) {
 		t.Fatalf("make demo after Ctrl-C:\n%s", got)
 	}
 }
+
+// TestDemoHelpCommentsLineUp: the comments of the curl commands the demo prints start in one
+// column, whatever the length of its address (the second line of one was 16 columns off).
+func TestDemoHelpCommentsLineUp(t *testing.T) {
+	for _, base := range []string{"http://127.0.0.1:8080", "http://127.0.0.1:18080", "http://[::1]:8080"} {
+		var b strings.Builder
+		printDemoHelp(&b, base, "/tmp/d", false, "http://127.0.0.1:1", "http://127.0.0.1:2")
+		_, try, _ := strings.Cut(b.String(), "Try:\n")
+		try, _, _ = strings.Cut(try, "\n\n")
+		col := -1
+		for _, line := range strings.Split(try, "\n") {
+			i := strings.Index(line, "#")
+			if col == -1 {
+				col = i
+			}
+			if i != col {
+				t.Errorf("with %s the comment of %q starts in column %d, not %d", base, line, i, col)
+			}
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"github.com/hookfront/hookfront/hooks/event"
 	"github.com/hookfront/hookfront/hooks/event/sample"
 )
@@ -50,18 +51,19 @@ func eventCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	var headers headerFlags
 	fs.Var(&headers, "header", "a request header 'Name: value' (repeatable)")
 	const use = "usage: hookfront event viewer-request|origin-request|origin-response|viewer-response [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT] [--origin URL] [--client-ip IP] [--runtime cloudfront-js-2.0]"
-	var trig string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		trig, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if trig == "" && fs.NArg() > 0 {
-		trig = fs.Arg(0)
+	trig, err := oneArg(rest, "trigger")
+	if err != nil {
+		return err
 	}
 	t := event.Trigger(trig)
 	if !t.Valid() {
+		if near, ok := config.TriggerFileHint(trig); ok && event.Trigger(near).Valid() {
+			return usageError{fmt.Sprintf("%q is not a trigger (did you mean %s?)", trig, near)}
+		}
 		return usageError{use}
 	}
 	set := map[string]bool{}

@@ -73,3 +73,16 @@ func TestFunctionEventUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestInvokeFunctionWithALambdaEventSaysWhichEventItTakes: a Lambda@Edge event given to a
+// CloudFront Function names the mix-up and the command that prints the right event.
+func TestInvokeFunctionWithALambdaEventSaysWhichEventItTakes(t *testing.T) {
+	dir := t.TempDir()
+	fn := writeFile(t, dir, "f.js", "function handler(event) { return event.request; }\n")
+	ev, _, _ := runIn(t, "event", "viewer-request")
+	file := writeFile(t, dir, "lambda.json", ev)
+	out, _, code := runIn(t, "invoke", fn, "--event", file, "--runtime", "cloudfront-js-2.0")
+	if code != 1 || !strings.Contains(out, "this is a Lambda@Edge event (Records); a CloudFront Function takes {version, context, viewer, request}, as `hookfront event viewer-request --runtime cloudfront-js-2.0` prints it") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}

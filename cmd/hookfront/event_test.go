@@ -103,4 +103,8 @@ func TestEventUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
+	// A misspelt trigger is named, with the one meant.
+	if _, errOut, code := runIn(t, "event", "viewer-reqest"); code != 2 || !strings.Contains(errOut, `"viewer-reqest" is not a trigger (did you mean viewer-request?)`) {
+		t.Errorf("exit %d\n%s", code, errOut)
+	}
 }

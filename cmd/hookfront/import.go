@@ -55,18 +55,13 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	cmdline := args
-	// The file may come before the flags, as the usage line writes it.
-	var src string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		src, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if src == "" && fs.NArg() > 0 {
-		src = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("one distribution file at a time (also got %s)", strings.Join(fs.Args(), " "))}
+	src, err := oneArg(rest, "distribution file")
+	if err != nil {
+		return err
 	}
 	if src == "" {
 		return usageError{"give the distribution: hookfront import FILE.json (the output of aws cloudfront get-distribution-config)"}

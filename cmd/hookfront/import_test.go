@@ -39,7 +39,7 @@ func TestImportExampleEndToEnd(t *testing.T) {
 		"not mapped: DistributionConfig.WebACLId: AWS WAF does not run in front of hookfront",
 		"not mapped: DistributionConfig.Origins.Items[1].OriginShield",
 		"warning: DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations: arn:aws:lambda:us-east-1:123456789012:function:add-trace-id:3 has no --function",
-		"warning: DistributionConfig.CacheBehaviors.Items[1].FunctionAssociations: arn:aws:cloudfront::123456789012:function/strip-asset-version has no --function: bound to hooks/strip-asset-version.js",
+		"warning: DistributionConfig.CacheBehaviors.Items[1].FunctionAssociations: arn:aws:cloudfront::123456789012:function/strip-asset-version has no --function: bound to hooks/strip-asset-version.js (with -o a pass-through stub is written there, unless the file exists)",
 		"warning: DistributionConfig.CacheBehaviors.Items[3].FunctionAssociations: key value store arn:aws:cloudfront::123456789012:key-value-store/3f1c6a52-8d4e-4b7a-9e2f-5c0d7b1a9e64 has no --kvs: declared with kvs/3f1c6a52-8d4e-4b7a-9e2f-5c0d7b1a9e64.json",
 		"7 field(s) not mapped",
 	} {

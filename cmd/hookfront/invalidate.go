@@ -28,10 +28,10 @@ func invalidateCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 			"name one query string), /img/* (a prefix, query strings included), /* (everything).\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	paths, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	paths := fs.Args()
 	if len(paths) == 0 {
 		return usageError{"give at least one path, e.g. hookfront invalidate '/*'"}
 	}
@@ -65,7 +65,12 @@ func invalidateCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
 		return fmt.Errorf("the admin listener answered %s, not the JSON expected: %w", resp.Status, err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized && *token == "":
+		return fmt.Errorf("%s: the edge's admin listener has a token: give it with --token T or $%s", resp.Status, tokenEnv)
+	case resp.StatusCode == http.StatusUnauthorized:
+		return fmt.Errorf("%s: the token given (--token or $%s) is not the edge's admin token", resp.Status, tokenEnv)
+	case resp.StatusCode != http.StatusOK:
 		return fmt.Errorf("%s: %s", resp.Status, out.Error)
 	}
 	fmt.Fprintf(stdout, "removed %d cached response(s)\n", out.Removed)

@@ -30,16 +30,13 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fn.register(fs)
 	var lf logFlags
 	lf.register(fs)
-	// The hook file may come before or after the flags.
-	var file string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		file, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
+	file, err := oneArg(rest, "hook file")
+	if err != nil {
+		return err
 	}
 	if file == "" || *eventPath == "" {
 		return usageError{"usage: hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s] [--strict] | [--runtime cloudfront-js-2.0 [--kvs FILE] [--now RFC3339]]"}
@@ -73,6 +70,12 @@ func invokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("the hook file must be inside --hooks: %w", err)
 	}
 	rel = filepath.ToSlash(rel)
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("reading the hook: %w", err)
+	}
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		return usageError{fmt.Sprintf("%s is outside --hooks %s, the folder its requires resolve in", file, dir)}
+	}
 	src, err := hooks.NewFolder(dir, log).Read() // warns about links leading outside the folder
 	if err != nil {
 		return err

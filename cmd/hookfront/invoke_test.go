@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,5 +32,26 @@ func TestInvokeStrictFailsWhatCloudFrontWouldReject(t *testing.T) {
 		if code != c.code || !strings.Contains(out, c.stdout) || (c.stderrIs == "") != (errOut == "") || !strings.Contains(errOut, c.stderrIs) {
 			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", c.args[1:], code, out, errOut)
 		}
+	}
+}
+
+// TestInvokeSaysWhyItCannotRunTheFile: a missing hook file, or one outside --hooks, is named as
+// such (both were "not a hook file (want .js, …)", although the name ended in .js).
+func TestInvokeSaysWhyItCannotRunTheFile(t *testing.T) {
+	dir := t.TempDir()
+	hook := writeFile(t, dir, "hooks/h.js", "exports.handler = async (e) => e.Records[0].cf.request;\n")
+	ev, _, _ := runIn(t, "event", "viewer-request")
+	evPath := writeFile(t, dir, "e.json", ev)
+	_, errOut, code := runIn(t, "invoke", filepath.Join(dir, "hooks", "nope.js"), "--event", evPath)
+	if code != 1 || !strings.Contains(errOut, "nope.js: no such file or directory") {
+		t.Errorf("a missing file: exit %d\n%s", code, errOut)
+	}
+	other := filepath.Join(dir, "lib")
+	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = runIn(t, "invoke", hook, "--hooks", other, "--event", evPath)
+	if code != 2 || !strings.Contains(errOut, hook+" is outside --hooks "+other) {
+		t.Errorf("a file outside --hooks: exit %d\n%s", code, errOut)
 	}
 }

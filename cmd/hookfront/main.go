@@ -89,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errFlag):
+		return 2
 	case errors.Is(err, errReported):
 		return 1
 	case errors.As(err, &ue):

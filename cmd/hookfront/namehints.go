@@ -11,19 +11,29 @@ import (
 	"github.com/hookfront/hookfront/jsruntime"
 )
 
-// nameHint is a file at the top of a --hooks folder that binds nothing although its name is close
-// to a trigger's, with the name that would bind.
+// nameHint is a file of a --hooks folder that binds nothing although its name is close to a
+// trigger's, with the name that would bind.
 type nameHint struct{ file, suggestion string }
 
-// triggerNameHints lists the near misses of a --hooks folder, by file name.
+// triggerNameHints lists the near misses of a --hooks folder, by file name: scripts at its top
+// (Lambda@Edge hooks) and in functions/ (CloudFront Functions, viewer triggers only), the only
+// places hooks.ByTriggerName binds.
 func triggerNameHints(src jsruntime.Source) []nameHint {
 	var out []nameHint
 	for name := range src.Files {
-		if strings.Contains(name, "/") || path.Ext(name) == ".json" {
-			continue // only top-level scripts bind, as hooks.ByTriggerName says
+		if path.Ext(name) == ".json" {
+			continue
 		}
-		if s, ok := config.TriggerFileHint(name); ok {
-			out = append(out, nameHint{name, s})
+		dir, file := path.Split(name)
+		if dir != "" && dir != "functions/" {
+			continue
+		}
+		s, ok := config.TriggerFileHint(file)
+		if ok && dir == "functions/" && !strings.HasPrefix(s, "viewer-") {
+			continue // CloudFront Functions run on viewer triggers only
+		}
+		if ok {
+			out = append(out, nameHint{name, dir + s})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].file < out[j].file })

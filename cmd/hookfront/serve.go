@@ -39,7 +39,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) to this file until the edge stops")
 	lf.register(fs)
 	df.register(fs)
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(rest, true); err != nil {
 		return err
 	}
 	log, err := lf.logger(stderr)
@@ -48,8 +52,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var cfg *config.Config
 	switch {
-	case *cfgPath != "" && (fc.Origin != "" || fc.Secondary != "" || fc.HooksDir != ""):
-		return usageError{"--config cannot be combined with --origin, --secondary or --hooks"}
+	case *cfgPath != "" && (fc.Origin != "" || fc.Secondary != "" || fc.HooksDir != "" || fc.FailoverCodes != ""):
+		return usageError{"--config cannot be combined with --origin, --secondary, --hooks or --failover-codes (the config's origin_groups say when to fail over)"}
 	case *cfgPath != "":
 		if cfg, err = config.Load(*cfgPath); err != nil {
 			return err

@@ -23,16 +23,9 @@ func testCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&opt.JUnit, "junit", "", "write JUnit XML to this file")
 	fs.BoolVar(&opt.JSON, "json", false, "print the results as JSON on stdout")
 	fs.BoolVar(&opt.Watch, "watch", false, "run again, the cases a change affects, on every save")
-	// Test paths may come before or after the flags.
-	var paths []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		paths, args = append(paths, fs.Arg(0)), fs.Args()[1:]
+	paths, err := parseArgs(fs, args)
+	if err != nil {
+		return err
 	}
 	opt.Paths = paths
 	if *run != "" {
@@ -42,7 +35,7 @@ func testCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		opt.Run = re
 	}
-	err := testrun.Run(ctx, opt)
+	err = testrun.Run(ctx, opt)
 	var ue *testrun.UsageError
 	switch {
 	case errors.As(err, &ue):

@@ -275,6 +275,42 @@ func TestTestBadInput(t *testing.T) {
 		}
 		wantIn(t, errOut, f+`:4: unknown field "reslt" (did you mean "result"?)`, f+`:6: unknown field "satus" (did you mean "status"?)`)
 	})
+	t.Run("a misspelt kind key is named, with the key meant", func(t *testing.T) {
+		f := writeFile(t, tests, "a.test.yaml", "- name: a\n  hok: redirect.js\n- name: b\n  reqests: [{path: /}]\n")
+		defer os.Remove(f)
+		out, errOut, code := runIn(t, "test", "--config", cfg)
+		if code != 2 || out != "" {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+		}
+		wantIn(t, errOut, f+`:2: unknown field "hok" (did you mean "hook"?)`, f+`:4: unknown field "reqests" (did you mean "requests"?)`)
+	})
+	t.Run("a misspelt field of a short event stops the run with its line", func(t *testing.T) {
+		f := writeFile(t, tests, "a.test.yaml", `- name: a
+  hook: redirect.js
+  event:
+    request: {uri: /, headrs: {a: b}}
+    respone: {status: 200}
+- name: b
+  function: f.js
+  event:
+    request:
+      cookeis: {a: b}
+- name: whole events are passed as given
+  hook: redirect.js
+  event: {Records: [{cf: {request: {uri: /}}}], extra: 1}
+`)
+		defer os.Remove(f)
+		out, errOut, code := runIn(t, "test", "--config", cfg)
+		if code != 2 || out != "" {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+		}
+		wantIn(t, errOut, f+`:4: event.request: unknown field "headrs" (did you mean "headers"?)`,
+			f+`:5: event: unknown field "respone" (did you mean "response"?)`,
+			f+`:10: event.request: unknown field "cookeis" (did you mean "cookies"?)`)
+		if strings.Contains(errOut, "extra") {
+			t.Errorf("a whole event was checked:\n%s", errOut)
+		}
+	})
 	t.Run("a case naming a missing hook fails with the path; a looping hook fails only its own case", func(t *testing.T) {
 		f := writeFile(t, tests, "a.test.yaml", `
 - {name: missing, hook: lib/nope.js, trigger: viewer-request}
@@ -594,5 +630,53 @@ func TestTestHookCasesAreIsolated(t *testing.T) {
 	}))
 	if out, errOut, code := runIn(t, "test", "--hooks", dir); code != 0 || !strings.Contains(out, "8 passed, 0 failed") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestTestCaseWithoutATriggerSaysHowToGiveOne: a hook case whose trigger nothing gives says what
+// to add, and what binds files where it runs: without --config a file's name binds it.
+func TestTestCaseWithoutATriggerSaysHowToGiveOne(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "redirect.js", "exports.handler = async (e) => e.Records[0].cf.request;\n")
+	f := writeFile(t, dir, "a.test.yaml", "- {name: a, hook: redirect.js}\n")
+	out, errOut, code := runIn(t, "test", f)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	wantIn(t, out, "add trigger: to the case (viewer-request, origin-request, origin-response, viewer-response): redirect.js is bound to no trigger by its name (without --config, a file binds by its name")
+	if strings.Contains(out, "run with --config") {
+		t.Errorf("a folder without a config file is told to use one:\n%s", out)
+	}
+	// A config beside the test file is what the run most likely meant (examples/hooks/x.test.yaml).
+	cfgBeside := writeFile(t, dir, "hookfront.yaml", "hooks_dir: .\n")
+	out, _, _ = runIn(t, "test", f)
+	wantIn(t, out, "and the event has no eventType; to bind it as "+cfgBeside+" does, run with --config "+cfgBeside)
+
+	cfg := testProject(t, map[string]string{
+		"hookfront.yaml":    "hooks_dir: hooks\norigins: [{id: o, url: \"http://127.0.0.1:1\"}]\nbehaviors: [{path_pattern: \"*\", target: o}]\n",
+		"hooks/redirect.js": "exports.handler = async (e) => e.Records[0].cf.request;\n",
+		"tests/a.test.yaml": "- {name: a, hook: redirect.js, handler: other}\n",
+	})
+	out, errOut, code = runIn(t, "test", "--config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	wantIn(t, out, "redirect.js (export other) is bound to no trigger by the config, and the event has no eventType")
+}
+
+// TestTestWithoutCasesSaysWhereItLooked: a run that finds no test file names the folders it
+// searched (the config's hooks folder and tests/ beside it), so that a file in the wrong place is
+// found.
+func TestTestWithoutCasesSaysWhereItLooked(t *testing.T) {
+	cfg := testProject(t, map[string]string{
+		"hookfront.yaml":     "hooks_dir: hooks\norigins: [{id: o, url: \"http://127.0.0.1:1\"}]\nbehaviors: [{path_pattern: \"*\", target: o}]\n",
+		"hooks/a.js":         "exports.handler = async (e) => e.Records[0].cf.request;\n",
+		"test/a.test.yaml":   "- {name: a, hook: a.js, trigger: viewer-request}\n", // test/, not tests/
+		"hooks/a.tests.yaml": "- {name: a, hook: a.js, trigger: viewer-request}\n", // .tests.yaml, not .test.yaml
+	})
+	dir := filepath.Dir(cfg)
+	_, errOut, code := runIn(t, "test", "--config", cfg)
+	if code != 2 || !strings.Contains(errOut, "no test cases found in "+filepath.Join(dir, "hooks")+" or "+filepath.Join(dir, "tests")+" (test files are named *.test.yaml") {
+		t.Fatalf("exit %d\n%s", code, errOut)
 	}
 }

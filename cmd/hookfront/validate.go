@@ -29,9 +29,13 @@ func validateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (YAML or JSON)")
-	hooksDir := fs.String("hooks", "", "hooks folder of `serve --hooks DIR` (files named after a trigger bind to it)")
+	hooksDir := fs.String("hooks", "", "hooks folder, bound as serve --hooks binds it (files named after a trigger bind to it)")
 	strict := fs.Bool("strict", false, "also warn where the edge would behave differently from CloudFront, and make what CloudFront would refuse to deploy an error; any warning fails")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(rest, true); err != nil {
 		return err
 	}
 	if (*cfgPath == "") == (*hooksDir == "") {
@@ -39,7 +43,6 @@ func validateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	var f findings
 	var what, summary string
-	var err error
 	if *cfgPath != "" {
 		what = *cfgPath
 		summary, err = validateConfig(ctx, *cfgPath, *strict, &f)

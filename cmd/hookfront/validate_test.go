@@ -116,6 +116,8 @@ func TestValidateHooksFolder(t *testing.T) {
 	writeFile(t, dir, "helper.js", "module.exports = 1;\n")
 	writeFile(t, dir, "lib/origin-reqest.js", "module.exports = 1;\n") // not at the top: never a hook
 	writeFile(t, dir, "origin-respons.json", "{}\n")                   // data, not a hook
+	writeFile(t, dir, "functions/viewer-reqest.js", "function handler(event) { return event.request; }\n")
+	writeFile(t, dir, "functions/origin-reqest.js", "function handler(event) { return event.request; }\n") // no function runs there
 	out, errOut, code := runIn(t, "validate", "--hooks", dir)
 	if code != 0 || !strings.Contains(out, dir+": OK") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -123,8 +125,9 @@ func TestValidateHooksFolder(t *testing.T) {
 	wantAll(t, errOut,
 		"warning: "+filepath.Join(dir, "viewer-reponse.js")+": binds no trigger; did you mean viewer-response.js?",
 		"warning: "+filepath.Join(dir, "origin_request.js")+": binds no trigger; did you mean origin-request.js?",
-		"warning: "+filepath.Join(dir, "viewerRequest.ts")+": binds no trigger; did you mean viewer-request.ts?")
-	if n := strings.Count(errOut, "warning:"); n != 3 {
+		"warning: "+filepath.Join(dir, "viewerRequest.ts")+": binds no trigger; did you mean viewer-request.ts?",
+		"warning: "+filepath.Join(dir, "functions", "viewer-reqest.js")+": binds no trigger; did you mean functions/viewer-request.js?")
+	if n := strings.Count(errOut, "warning:"); n != 4 {
 		t.Errorf("%d warnings:\n%s", n, errOut)
 	}
 

@@ -4,6 +4,7 @@ exports.handler = (event, context, callback) => {
   const lang = (request.headers['accept-language'] || [{ value: '' }])[0].value;
   if (lang.toLowerCase().startsWith('de') && !request.uri.startsWith('/de/')) {
     const qs = request.querystring ? '?' + request.querystring : '';
+    console.log('redirecting %s', request.uri);
     return callback(null, {
       status: '302',
       statusDescription: 'Found',

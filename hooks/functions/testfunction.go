@@ -83,7 +83,10 @@ func eventFromJSON(ev map[string]any) (*eventLazy, error) {
 		return nil, fmt.Errorf("context.eventType %q: CloudFront Functions run on viewer-request and viewer-response", cfg.EventType)
 	}
 	rm, _ := ev["request"].(map[string]any)
-	if rm == nil {
+	switch {
+	case rm == nil && ev["Records"] != nil:
+		return nil, fmt.Errorf("this is a Lambda@Edge event (Records); a CloudFront Function takes {version, context, viewer, request}, as `hookfront event viewer-request --runtime cloudfront-js-2.0` prints it")
+	case rm == nil:
 		return nil, fmt.Errorf("there is no request object")
 	}
 	req := &event.Request{Headers: event.Headers{}}

@@ -32,6 +32,9 @@ func FromFlags(fc FlagConfig) (*Config, error) {
 		}
 		f.HooksDir = abs
 	}
+	if fc.FailoverCodes != "" && fc.Secondary == "" {
+		return nil, Errors{{File: c.Path, Field: "--failover-codes", Msg: "it chooses when an origin group fails over: give --secondary URL too"}}
+	}
 	f.Origins = []Origin{{ID: "origin", URL: fc.Origin}}
 	target := "origin"
 	if fc.Secondary != "" {

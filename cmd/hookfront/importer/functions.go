@@ -211,7 +211,7 @@ func (im *importer) bind(field, file, arn, trigger string, cloudFront, stub bool
 		im.hooked[file] = boundFile{arn: arn, cloudFront: cloudFront}
 		if stub {
 			im.res.Stubs = append(im.res.Stubs, Stub{File: file, Function: arn, Triggers: []string{trigger}, CloudFrontFunction: cloudFront})
-			im.warn(field, "%s has no --function: bound to %s/%s (a pass-through until you put the function's code there)", arn, im.opt.HooksDir, file)
+			im.warn(field, "%s has no --function: bound to %s/%s (with -o a pass-through stub is written there, unless the file exists)", arn, im.opt.HooksDir, file)
 		}
 		return nil
 	}

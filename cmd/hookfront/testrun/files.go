@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
 	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/hooks/event"
+	"github.com/hookfront/hookfront/hooks/event/sample"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -165,7 +168,12 @@ func loadCase(f *testFile, n *yaml.Node) (*testCase, []error) {
 	}
 	switch {
 	case len(kinds) == 0:
-		return nil, []error{lineErr(n, "a case needs hook: FILE (a hook case), function: FILE (a CloudFront Function case) or requests: (a distribution case)")}
+		errs := []error{lineErr(n, "a case needs hook: FILE (a hook case), function: FILE (a CloudFront Function case) or requests: (a distribution case)")}
+		// A misspelt kind key (hok:, reqests:) is the likely cause: name it.
+		if msgs := unknownCaseKeys(n); len(msgs) > 0 {
+			errs = append(errs, &yaml.TypeError{Errors: msgs})
+		}
+		return nil, errs
 	case len(kinds) > 1:
 		return nil, []error{lineErr(n, "a case is one of a hook case (hook:), a function case (function:) and a distribution case (requests:)")}
 	}
@@ -179,6 +187,31 @@ func loadCase(f *testFile, n *yaml.Node) (*testCase, []error) {
 		errs = append(errs, lineErr(n, "a case needs a name"))
 	}
 	return &testCase{file: f, name: name, kind: k.kind, line: n.Line, run: run}, errs
+}
+
+// caseKeys are the keys a case of any kind may have, the kinds' own keys first (they win a tie
+// when a misspelt key is matched).
+var caseKeys = sync.OnceValue(func() []string {
+	keys := []string{"hook", "function", "requests"}
+	for _, t := range []reflect.Type{reflect.TypeFor[hookCase](), reflect.TypeFor[functionCase](), reflect.TypeFor[distCase]()} {
+		for f := range t.Fields() {
+			if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name != "" && !slices.Contains(keys, name) {
+				keys = append(keys, name)
+			}
+		}
+	}
+	return keys
+})
+
+// unknownCaseKeys lists the keys of a case that no kind of case has, as "line N: reason".
+func unknownCaseKeys(n *yaml.Node) []string {
+	var out []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !slices.Contains(caseKeys(), k.Value) {
+			out = append(out, fmt.Sprintf("line %d: %s", k.Line, config.UnknownField(k.Value, caseKeys())))
+		}
+	}
+	return out
 }
 
 func mapKey(n *yaml.Node, key string) *yaml.Node {
@@ -230,6 +263,7 @@ func loadHookCase(n *yaml.Node, _ *testFile) (caseRunner, string, error) {
 	if c.Expect.Result.Kind != 0 && c.Expect.Error != nil {
 		at("expect", "expect a result or an error, not both")
 	}
+	msgs = append(msgs, shortEventFields(&c.Event, "Records", sample.ShortFields)...)
 	if len(msgs) > 0 {
 		return c, c.Name, &yaml.TypeError{Errors: msgs}
 	}

@@ -99,6 +99,7 @@ func loadFunctionCase(n *yaml.Node, f *testFile) (caseRunner, string, error) {
 	if want.ComputeUtilizationMax != nil && *want.ComputeUtilizationMax <= 0 {
 		at("expect", "compute_utilization_max is a positive percentage of 1 ms of compute")
 	}
+	msgs = append(msgs, shortEventFields(&c.Event, "version", sample.FunctionShortFields)...)
 	if len(msgs) > 0 {
 		return c, c.Name, &yaml.TypeError{Errors: msgs}
 	}
@@ -263,7 +264,7 @@ func (c *functionCase) event(s *suite) (map[string]any, event.Trigger, error) {
 		case len(bound) == 1:
 			t = bound[0]
 		case len(bound) > 1:
-			return nil, "", fmt.Errorf("give trigger: the config binds %s to %d triggers (%v)", c.Function, len(bound), bound)
+			return nil, "", fmt.Errorf("add trigger: to the case: %s is bound to %d triggers by %s (%v)", c.Function, len(bound), s.binder(), bound)
 		case short["response"] != nil:
 			t = event.ViewerResponse
 		default:

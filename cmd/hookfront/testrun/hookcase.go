@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/hookfront/hookfront/hooks"
 	"github.com/hookfront/hookfront/hooks/event"
@@ -129,9 +130,13 @@ func (c *hookCase) event(s *suite, export string) (map[string]any, event.Trigger
 		case 1:
 			t = bound[0]
 		case 0:
-			return nil, "", fmt.Errorf("give trigger: the config binds %s (export %s) to no trigger", c.Hook, export)
+			what := c.Hook
+			if export != "handler" {
+				what += " (export " + export + ")"
+			}
+			return nil, "", fmt.Errorf("add trigger: to the case (%s): %s is bound to no trigger by %s, and the event has no eventType%s", strings.Join(triggers, ", "), what, s.binder(), s.configHint())
 		default:
-			return nil, "", fmt.Errorf("give trigger: the config binds %s to %d triggers (%v)", c.Hook, len(bound), bound)
+			return nil, "", fmt.Errorf("add trigger: to the case: %s is bound to %d triggers by %s (%v)", c.Hook, len(bound), s.binder(), bound)
 		}
 	}
 	ev, err := sample.Event(t, short, s.eventDefaults(c.Hook, t))

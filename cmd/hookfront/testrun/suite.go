@@ -3,6 +3,7 @@ package testrun
 import (
 	"context"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -53,6 +54,28 @@ func (s *suite) read() {
 func (s *suite) bindings() hooks.Bindings {
 	b, _ := s.cfg.Hooks()(s.src) // a binding error fails distribution cases when they load
 	return b
+}
+
+// binder names what binds hook files in this suite, for messages.
+func (s *suite) binder() string {
+	if s.byName {
+		return "its name (without --config, a file binds by its name: viewer-request.js, functions/viewer-request.js, ...)"
+	}
+	return "the config"
+}
+
+// configHint points at a config file in a folder bound by name, which the user probably meant
+// the run to use: `hookfront test examples/hooks/x.test.yaml` binds nothing without it.
+func (s *suite) configHint() string {
+	if !s.byName {
+		return ""
+	}
+	for _, name := range []string{"hookfront.yaml", "hookfront.yml", "hookfront.json"} {
+		if cfg := filepath.Join(s.hooksDir, name); fileExists(cfg) {
+			return "; to bind it as " + shownPath(cfg) + " does, run with --config " + shownPath(cfg)
+		}
+	}
+	return ""
 }
 
 // triggersOf lists the triggers file is bound to by the bindings match accepts.
@@ -142,4 +165,9 @@ func (s *suite) runCase(ctx context.Context, c *testCase) *result {
 	c.run.run(ctx, s, r)
 	r.Duration = time.Since(start)
 	return r
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }

@@ -82,6 +82,7 @@ type plan struct {
 func load(opt Options) (*plan, []string) {
 	var suites []*suite
 	var problems []string
+	looked := opt.Paths // where test files were looked for, for the error when there is none
 	switch {
 	case opt.Config != "":
 		cfg, err := config.Load(opt.Config)
@@ -95,6 +96,9 @@ func load(opt Options) (*plan, []string) {
 		paths := opt.Paths
 		if len(paths) == 0 {
 			for _, d := range []string{s.hooksDir, filepath.Join(cfg.Dir, "tests")} {
+				if d != "" {
+					looked = append(looked, d)
+				}
 				if st, err := os.Stat(d); d != "" && err == nil && st.IsDir() {
 					paths = append(paths, d)
 				}
@@ -110,6 +114,7 @@ func load(opt Options) (*plan, []string) {
 		paths := opt.Paths
 		if len(paths) == 0 {
 			paths = []string{opt.Hooks}
+			looked = paths
 		}
 		s.paths, problems = findFiles(paths)
 		suites = append(suites, s)
@@ -157,7 +162,11 @@ func load(opt Options) (*plan, []string) {
 		case opt.Run != nil:
 			problems = append(problems, fmt.Sprintf("no case matches --run %q", opt.Run))
 		default:
-			problems = append(problems, "no test cases found (test files are named *.test.yaml, *.test.yml or *.test.json)")
+			var where []string
+			for _, l := range looked {
+				where = append(where, shownPath(l))
+			}
+			problems = append(problems, fmt.Sprintf("no test cases found in %s (test files are named *.test.yaml, *.test.yml or *.test.json)", strings.Join(where, " or ")))
 		}
 	}
 	return p, problems

@@ -31,7 +31,7 @@ func FunctionEvent(t event.Trigger, short map[string]any, d Defaults) (map[strin
 		return short, nil
 	}
 	for k := range short {
-		if !slices.Contains([]string{"context", "request", "response", "viewer"}, k) {
+		if !slices.Contains(FunctionShortFields[""], k) {
 			return nil, fmt.Errorf("event: unknown field %q (a function event is {context, viewer, request, response}, or a whole event with version)", k)
 		}
 	}
@@ -71,7 +71,7 @@ func FunctionEvent(t event.Trigger, short map[string]any, d Defaults) (map[strin
 }
 
 func functionRequest(v any, d Defaults) (map[string]any, error) {
-	in, err := only(v, "request", "cookies", "headers", "method", "querystring", "uri")
+	in, err := only(v, "request", FunctionShortFields["request"]...)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func functionRequest(v any, d Defaults) (map[string]any, error) {
 }
 
 func functionResponse(v any) (map[string]any, error) {
-	in, err := only(v, "response", "cookies", "headers", "statusCode", "statusDescription")
+	in, err := only(v, "response", FunctionShortFields["response"]...)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func Event(t event.Trigger, short map[string]any, d Defaults) (map[string]any, e
 		return short, nil
 	}
 	for k := range short {
-		if !slices.Contains([]string{"config", "request", "response"}, k) {
+		if !slices.Contains(ShortFields[""], k) {
 			return nil, fmt.Errorf("event: unknown field %q (an event is {request, response, config}, or a whole event with Records)", k)
 		}
 	}
@@ -90,7 +90,7 @@ func Event(t event.Trigger, short map[string]any, d Defaults) (map[string]any, e
 	return map[string]any{"Records": []any{map[string]any{"cf": cf}}}, nil
 }
 
-var requestFields = []string{"body", "clientIp", "headers", "method", "origin", "querystring", "uri"}
+var requestFields = ShortFields["request"]
 
 func request(t event.Trigger, v any, d Defaults) (map[string]any, error) {
 	in, err := object(v, "request")
@@ -201,7 +201,7 @@ func response(v any) (map[string]any, error) {
 		return nil, err
 	}
 	for k := range in {
-		if !slices.Contains([]string{"headers", "status", "statusDescription"}, k) {
+		if !slices.Contains(ShortFields["response"], k) {
 			return nil, fmt.Errorf("event: response has no field %q (it has headers, status, statusDescription; Lambda@Edge never shows the origin's body)", k)
 		}
 	}
