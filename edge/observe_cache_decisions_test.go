@@ -41,10 +41,14 @@ func (r *cacheRec) Hook(HookStep)     {}
 func (r *cacheRec) Cache(s CacheStep) { r.steps = append(r.steps, s) }
 func (r *cacheRec) Page(PageStep)     {}
 func (r *cacheRec) End(*Summary)      { r.log.done <- r.steps }
-func (s CacheStep) String() string {
-	return fmt.Sprintf("%s key=%q reason=%q ttl=%s", s.Decision, s.Key, s.Reason, s.TTL)
+
+func stepsText(steps []CacheStep) string {
+	var b strings.Builder
+	for _, s := range steps {
+		fmt.Fprintf(&b, "  %s key=%q reason=%q ttl=%s\n", s.Decision, s.Key, s.Reason, s.TTL)
+	}
+	return b.String()
 }
-func stepsText(steps []CacheStep) string { return fmt.Sprint(steps) }
 
 // wantSteps compares every field a trace shows of a cache step.
 func wantSteps(t *testing.T, what string, got []CacheStep, want ...CacheStep) {
@@ -55,7 +59,7 @@ func wantSteps(t *testing.T, what string, got []CacheStep, want ...CacheStep) {
 		ok = g.Decision == w.Decision && g.Key == w.Key && g.Reason == w.Reason && g.TTL == w.TTL
 	}
 	if !ok {
-		t.Fatalf("%s: cache steps\n%s\nwant\n%s", what, stepsText(got), stepsText(want))
+		t.Fatalf("%s: cache steps\n%swant\n%s", what, stepsText(got), stepsText(want))
 	}
 }
 

@@ -124,7 +124,8 @@ func TestInspectorInChromium(t *testing.T) {
 
 	// The hooks panel: the serving generation, each behavior's bindings, and the other files.
 	poll("the hooks panel", `document.querySelectorAll('#hooks-body .behavior .binding').length === 2`)
-	if bindings := eval("the bindings", `[...document.querySelectorAll('#hooks-body .behavior')].map(b => b.textContent).join('\n')`); bindings != "behavior *viewer-request → viewer-request.jsorigin-response → origin-response.js" {
+	if bindings := eval("the bindings", `[...document.querySelectorAll('#hooks-body .behavior')].map(b => b.querySelector('b').textContent + ': ' +
+		[...b.querySelectorAll('.binding')].map(x => x.textContent).join(', ')).join('\n')`); bindings != "*: viewer-request → viewer-request.js, origin-response → origin-response.js" {
 		t.Fatalf("the hooks panel shows %q", bindings)
 	}
 	if other := eval("the other files", `document.querySelector('#hooks-body > .binding').textContent`); other != "lib/format.js" {
