@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -65,6 +64,7 @@ func TestInspectorInChromium(t *testing.T) {
   return response;
 };
 `)
+	writeFile(t, dir, "lib/format.js", "exports.format = (s) => s.trim();\n") // bound to nothing
 	p, admin := startWithAdmin(t, "serve", "--origin", primary.URL, "--secondary", secondary.URL, "--hooks", dir, "--listen", "127.0.0.1:0")
 	edgeURL := "http://" + p.addr
 
@@ -122,6 +122,19 @@ func TestInspectorInChromium(t *testing.T) {
 	do("opening the inspector", chromedp.Navigate(admin+"/"))
 	poll("the live stream", `document.getElementById('live').textContent === 'live'`)
 
+	// The hooks panel: the serving generation, each behavior's bindings, and the other files.
+	poll("the hooks panel", `document.querySelectorAll('#hooks-body .behavior .binding').length === 2`)
+	if bindings := eval("the bindings", `[...document.querySelectorAll('#hooks-body .behavior')].map(b => b.querySelector('b').textContent + ': ' +
+		[...b.querySelectorAll('.binding')].map(x => x.textContent).join(', ')).join('\n')`); bindings != "*: viewer-request → viewer-request.js, origin-response → origin-response.js" {
+		t.Fatalf("the hooks panel shows %q", bindings)
+	}
+	if other := eval("the other files", `document.querySelector('#hooks-body > .binding').textContent`); other != "lib/format.js" {
+		t.Fatalf("the hooks panel's other files: %q", other)
+	}
+	if gen := eval("the generation", `document.getElementById('generation').textContent`); gen != "hooks generation 1" {
+		t.Fatalf("the hooks panel's generation: %q", gen)
+	}
+
 	ids := map[string]string{}
 	for _, path := range []string{"/hello", "/hello", "/flaky/page", "/about?lang=en"} {
 		resp, _ := fetch(t, "GET", edgeURL+path)
@@ -159,14 +172,12 @@ func TestInspectorInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	art := filepath.Join(t.TempDir(), "inspector.png")
+	keepArtifact(t, "inspector.png", shot)
 	if dst := os.Getenv("HOOKFRONT_SCREENSHOT"); dst != "" { // how docs/inspector.png is made
-		art = dst
+		if err := os.WriteFile(dst, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(art, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("inspector screenshot: %s", art)
 
 	// A broken save raises the banner with file:line:column; the fix clears it.
 	writeFile(t, dir, "viewer-request.js", "exports.handler = async (event) => {\n  return event.Records[0].cf.request.;\n};\n")
@@ -176,6 +187,7 @@ func TestInspectorInChromium(t *testing.T) {
 	}
 	writeFile(t, dir, "viewer-request.js", hook+"// fixed\n")
 	poll("the banner to clear", `document.getElementById('banner').hidden`)
+	poll("the panel to show the fixed generation", `document.getElementById('generation').textContent === 'hooks generation 2'`)
 
 	mu.Lock()
 	errs := consoleErrors
