@@ -131,12 +131,12 @@ func TestTraceCacheDecisionsCarryKeyReasonAndTTL(t *testing.T) {
 	expect(t, get(t, ts.URL+"/nostore"), 200, xMiss)
 	wantSteps(t, "no-store", log.next(t),
 		CacheStep{Decision: CacheMiss, Key: key("/nostore")},
-		CacheStep{Decision: CacheNotStored, Key: key("/nostore"), Reason: `TTL 0 for status 200 with Cache-Control "no-store" (CloudFront's TTL rules)`})
+		CacheStep{Decision: CacheNotStored, Key: key("/nostore"), Reason: `TTL 0 for status 200 with Cache-Control: no-store (CloudFront's TTL rules)`})
 	// The next request for a key just found uncacheable is not collapsed, and says why.
 	expect(t, get(t, ts.URL+"/nostore"), 200, xMiss)
 	wantSteps(t, "hit-for-miss", log.next(t),
 		CacheStep{Decision: CacheMiss, Key: key("/nostore"), Reason: "the last response for this key could not be stored (hit-for-miss)"},
-		CacheStep{Decision: CacheNotStored, Key: key("/nostore"), Reason: `TTL 0 for status 200 with Cache-Control "no-store" (CloudFront's TTL rules)`})
+		CacheStep{Decision: CacheNotStored, Key: key("/nostore"), Reason: `TTL 0 for status 200 with Cache-Control: no-store (CloudFront's TTL rules)`})
 }
 
 // A request whose method is not cached, or any request with the cache off, is not cacheable,

@@ -14,8 +14,7 @@ import (
 // comes back is not flooded), each after its own backoff. A write with an order_by value waits
 // until every earlier write with that value has ended. When no member took a write, the others
 // wait too (the origins look down for all of them), and when the wait is over one write probes
-// whether a member is back: the one that has waited longest for its own turn, so that a write
-// an origin fails by itself every time cannot hold up every other until it expires.
+// whether a member is back: the oldest, unless it found them down twice in a row (see probe).
 func (q *queue) run(ctx context.Context, d Deliverer) {
 	q.log.Info("write queue", "store", q.st.describe(), "max_bytes", q.cfg.MaxBytes, "max_age", q.cfg.MaxAge)
 	var p pause
@@ -47,14 +46,21 @@ func (q *queue) run(ctx context.Context, d Deliverer) {
 
 // pause is the queue's wait after deliveries that found every member down.
 type pause struct {
-	until time.Time // no delivery before this (zero: none)
-	downs int       // deliveries in a row that found every member down
+	until  time.Time // no delivery before this (zero: none)
+	downs  int       // deliveries in a row that found every member down
+	failed string    // the write whose delivery found them down last,
+	again  int       // and how many of those deliveries in a row were its
 }
 
 // down starts (or lengthens) the pause after a delivery that found every member down: interval,
 // doubled with each such delivery in a row, up to max_interval.
-func (p *pause) down(q *queue) {
+func (p *pause) down(q *queue, id string) {
 	p.downs++
+	if id == p.failed {
+		p.again++
+	} else {
+		p.failed, p.again = id, 1
+	}
 	p.until = time.Now().Add(q.backoff(p.downs))
 }
 
@@ -70,14 +76,14 @@ func (q *queue) round(ctx context.Context, d Deliverer, p *pause) time.Time {
 	}
 	probed, probeDone := "", false
 	if !p.until.IsZero() {
-		if i := probe(recs, now, !now.Before(p.until)); i >= 0 {
+		if i := probe(recs, now, !now.Before(p.until), p.poisoned()); i >= 0 {
 			// The first delivery after a pause tells whether a member is back.
 			probed = recs[i].ID
 			switch done, down, r := q.deliver(ctx, d, recs[i]); {
 			case done:
 				*p, probeDone = pause{}, true
 			case down:
-				p.down(q)
+				p.down(q, r.ID)
 				return earliest(next, p.until, r.NextAttempt)
 			case r == nil: // the store failed; it says why in the log
 				return time.Now().Add(q.cfg.Interval)
@@ -131,7 +137,7 @@ func (q *queue) round(ctx context.Context, d Deliverer, p *pause) time.Time {
 			next = earliest(next, time.Now().Add(q.cfg.Interval))
 		default:
 			if down {
-				p.down(q)
+				p.down(q, r.ID)
 				next = earliest(next, p.until)
 			}
 			next = earliest(next, r2.NextAttempt, r2.Expires)
@@ -140,12 +146,21 @@ func (q *queue) round(ctx context.Context, d Deliverer, p *pause) time.Time {
 	return next
 }
 
-// probe picks the write that probes the members while the queue waits after deliveries that
-// found every member down: a write an operator asked to retry now, whatever the wait; once the
-// wait is over, of the writes due and free to go (queued, not expired, first of their order_by
-// value), the one whose own next attempt came first. Not simply the oldest write: a write that
-// fails by itself every time would be the only one ever tried. -1 when none.
-func probe(recs []*Record, now time.Time, waitOver bool) int {
+// poisoned is the write that found every member down twice in a row, if one did: it may be
+// one an origin fails by itself every time.
+func (p *pause) poisoned() string {
+	if p.again >= 2 {
+		return p.failed
+	}
+	return ""
+}
+
+// probe picks the write that probes the members after a pause: of the writes due and free to
+// go (queued, not expired, first of their order_by value), a write the operator asked to retry,
+// else the oldest but a poisoned one. So the oldest write goes first when the members come back,
+// and a write an origin fails by itself every time takes at most every other probe, not all of
+// them until it expires. -1 when none is due.
+func probe(recs []*Record, now time.Time, waitOver bool, poisoned string) int {
 	best := -1
 	seen := map[string]bool{}
 	for i, r := range recs {
@@ -167,7 +182,7 @@ func probe(recs []*Record, now time.Time, waitOver bool) int {
 		if !waitOver || r.NextAttempt.After(now) {
 			continue
 		}
-		if best < 0 || r.NextAttempt.Before(recs[best].NextAttempt) {
+		if best < 0 || recs[best].ID == poisoned {
 			best = i
 		}
 	}
