@@ -177,9 +177,23 @@ func TestFillLockIsOneReplicasAndWaitersGetTheValue(t *testing.T) {
 
 func TestInvalidationReachesOtherReplicasAndKeepsOtherPrefixes(t *testing.T) {
 	srv := redistest.Start(t)
-	a, b := newReplica(t, srv.URL()), newReplica(t, srv.URL())
+	// A second, not 50 ms, for the store's calls: on a loaded machine a subscription that timed
+	// out was made again, and B, unsure what it had missed, was rightly told "/*" instead.
+	patient := func(o *Options) { o.Timeout = time.Second }
+	a, b := newReplica(t, srv.URL(), patient), newReplica(t, srv.URL(), patient)
 	waitUp(t, a)
 	waitUp(t, b)
+	// Up is not yet subscribed: an invalidation published before B listens never reaches it.
+	eventually(t, "both replicas listen for invalidations", func() bool {
+		subs, _ := srv.Do("PUBSUB", "NUMSUB", "test:invalidate").ToArray()
+		n := int64(0)
+		if len(subs) == 2 {
+			n, _ = subs[1].AsInt64()
+		}
+		b.Store.mu.Lock()
+		defer b.Store.mu.Unlock()
+		return n == 2 && b.Store.seqKnown
+	})
 	for _, k := range []string{"h/a.html", "h/img/1.png", "h/img/2.png"} {
 		set(a, k, []byte("v"), time.Minute)
 	}
