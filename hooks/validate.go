@@ -1,7 +1,6 @@
 package hooks
 
 import (
-	"cmp"
 	"encoding/base64"
 	"fmt"
 	"net"
@@ -257,17 +256,8 @@ func parseHeaders(v any, where string) (event.Headers, error) {
 	if !ok {
 		return nil, invalid("%s must be an object", where)
 	}
-	// "X-A" and "x-a" are one header: the lower-case name's values first, then the others' in
-	// sorted order, so that the result does not depend on the map's order.
-	names := make([]string, 0, len(m))
-	for name := range m {
-		names = append(names, name)
-	}
-	slices.SortFunc(names, func(a, b string) int {
-		la, lb := strings.ToLower(a), strings.ToLower(b)
-		return cmp.Or(strings.Compare(la, lb), cmp.Compare(b2i(a != la), b2i(b != lb)), strings.Compare(a, b))
-	})
-	for _, name := range names {
+	// "X-A" and "x-a" are one header: the lower-case name's values first.
+	for _, name := range event.HeaderNamesInOrder(m) {
 		lower, list, err := parseHeaderList(name, m[name], where)
 		if err != nil {
 			return nil, err
@@ -281,13 +271,6 @@ func parseHeaders(v any, where string) (event.Headers, error) {
 		out[lower] = list
 	}
 	return out, nil
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // parseHeaderList reads one header's list of {key, value}: its lower-case name and its values.

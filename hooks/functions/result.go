@@ -1,7 +1,6 @@
 package functions
 
 import (
-	"cmp"
 	"encoding/base64"
 	"fmt"
 	"net/textproto"
@@ -429,15 +428,7 @@ func headersResult(v any, in event.Headers, cookie, where string) (event.Headers
 	}
 	// "x-a" and "X-A" are one header, and the one in another case wins (as when a function sets
 	// it on the object it was given): in the same order every time, not the map's.
-	names := make([]string, 0, len(m))
-	for name := range m {
-		names = append(names, name)
-	}
-	slices.SortFunc(names, func(a, b string) int {
-		la, lb := strings.ToLower(a), strings.ToLower(b)
-		return cmp.Or(strings.Compare(la, lb), cmp.Compare(boolInt(a != la), boolInt(b != lb)), strings.Compare(a, b))
-	})
-	for _, name := range names {
+	for _, name := range event.HeaderNamesInOrder(m) {
 		ev := m[name]
 		lower := strings.ToLower(name)
 		if err := checkHeaderName(lower, where); err != nil {
@@ -731,11 +722,4 @@ func describeValue(v any) string {
 		return "an array"
 	}
 	return "an object"
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
