@@ -149,6 +149,9 @@ func checkHooks(ctx context.Context, cfg *config.Config, dir string, reg *hooks.
 		return src
 	}
 	for _, err := range reg.Check(ctx, src) {
+		if cfg != nil && errors.Is(err, hooks.ErrFunctionPlacement) {
+			continue // the config's own check names it at the binding's line
+		}
 		for _, p := range hookProblems(placeMissing(cfg, dir, src, err)) {
 			f.problems = append(f.problems, hookPath(dir, p))
 		}
