@@ -15,6 +15,16 @@ import (
 	"github.com/hookfront/hookfront/jsruntime"
 )
 
+// ErrFunctionPlacement is what every error of checkFunctions is: a CloudFront Function bound where
+// CloudFront refuses it. A config file's own check names these at their lines.
+var ErrFunctionPlacement = errors.New("a CloudFront Function is bound where CloudFront refuses it")
+
+// placementError is an ErrFunctionPlacement that says which binding and why.
+type placementError struct{ msg string }
+
+func (e *placementError) Error() string        { return e.msg }
+func (e *placementError) Is(target error) bool { return target == ErrFunctionPlacement }
+
 // checkFunctions applies CloudFront's rules for CloudFront Functions in bindings: they run only
 // on viewer triggers, and a behavior cannot combine them with Lambda@Edge hooks on viewer
 // triggers ("You can't combine CloudFront Functions and Lambda@Edge in viewer events"). One
@@ -34,7 +44,7 @@ func (b Bindings) checkFunctions() error {
 			}
 			switch {
 			case bind.Runtime != "" && !t.IsViewer():
-				return fmt.Errorf("behavior %s: %s is a CloudFront Function on %s; CloudFront Functions run only on viewer-request and viewer-response", id, bind.File, t)
+				return &placementError{fmt.Sprintf("behavior %s: %s is a CloudFront Function on %s; CloudFront Functions run only on viewer-request and viewer-response", id, bind.File, t)}
 			case bind.Runtime != "":
 				fn = &bind
 			case t.IsViewer():
@@ -42,7 +52,7 @@ func (b Bindings) checkFunctions() error {
 			}
 		}
 		if fn != nil && hook != nil {
-			return fmt.Errorf("behavior %s: %s is a CloudFront Function and %s a Lambda@Edge viewer hook; CloudFront does not combine the two on viewer triggers of one behavior", id, fn.File, hook.File)
+			return &placementError{fmt.Sprintf("behavior %s: %s is a CloudFront Function and %s a Lambda@Edge viewer hook; CloudFront does not combine the two on viewer triggers of one behavior", id, fn.File, hook.File)}
 		}
 	}
 	return nil

@@ -96,12 +96,13 @@ func (l *live) buildHooks(cfg *config.Config) (*hooks.Registry, error) {
 	if reg == nil {
 		return nil, nil
 	}
-	src, err := hooks.ReadDir(cfg.Resolve(cfg.HooksDir))
+	dir := cfg.Resolve(cfg.HooksDir)
+	src, err := hooks.ReadDir(dir)
 	if err != nil {
 		return reg, err
 	}
 	l.hints.warn(src, l.log)
-	return reg, loadHooks(l.ctx, reg, src, l.log)
+	return reg, placeMissing(cfg, dir, src, loadHooks(l.ctx, reg, src, l.log))
 }
 
 // watchHooks starts watching the current hooks folder (stopping the previous watcher).

@@ -110,7 +110,7 @@ func validateConfig(ctx context.Context, path string, strict bool, f *findings) 
 		deployLimits(cfg, "", jsruntime.Source{}, nil, f)
 		return cfg.Describe(), nil // no hooks, or a folder the config problems name already
 	}
-	src := checkHooks(ctx, dir, newHooks(cfg, quietLog(), nil), f)
+	src := checkHooks(ctx, cfg, dir, newHooks(cfg, quietLog(), nil), f)
 	bindings, _ := cfg.Hooks()(src)
 	deployLimits(cfg, dir, src, bindings, f)
 	return cfg.Describe(), nil
@@ -123,7 +123,7 @@ func validateHooksDir(ctx context.Context, dir string, f *findings) (string, err
 		return "", fmt.Errorf("%s is not a folder", dir)
 	}
 	bind := hooks.ByTriggerName("*")
-	src := checkHooks(ctx, dir, hooks.NewRegistry(hooks.Options{Log: quietLog()}, bind), f)
+	src := checkHooks(ctx, nil, dir, hooks.NewRegistry(hooks.Options{Log: quietLog()}, bind), f)
 	for _, n := range triggerNameHints(src) {
 		f.warnings = append(f.warnings, fmt.Sprintf("%s: binds no trigger; did you mean %s?", filepath.Join(dir, n.file), n.suggestion))
 	}
@@ -140,16 +140,19 @@ func validateHooksDir(ctx context.Context, dir string, f *findings) (string, err
 	return "hooks: " + strings.Join(bound, ", "), nil
 }
 
-// checkHooks reads the folder and adds every problem of the hooks reg binds in it. It returns
-// what it read.
-func checkHooks(ctx context.Context, dir string, reg *hooks.Registry, f *findings) jsruntime.Source {
+// checkHooks reads the folder and adds every problem of the hooks reg binds in it, a missing file
+// at the lines of cfg (nil without a config file) that bind it. It returns what it read.
+func checkHooks(ctx context.Context, cfg *config.Config, dir string, reg *hooks.Registry, f *findings) jsruntime.Source {
 	src, err := hooks.ReadDir(dir)
 	if err != nil {
 		f.problems = append(f.problems, err.Error())
 		return src
 	}
 	for _, err := range reg.Check(ctx, src) {
-		for _, p := range hookProblems(err) {
+		if cfg != nil && errors.Is(err, hooks.ErrFunctionPlacement) {
+			continue // the config's own check names it at the binding's line
+		}
+		for _, p := range hookProblems(placeMissing(cfg, dir, src, err)) {
 			f.problems = append(f.problems, hookPath(dir, p))
 		}
 	}
