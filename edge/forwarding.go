@@ -71,6 +71,7 @@ type policyState struct {
 	queryDone bool
 	ev        *event.Request // what origin hooks see, without the per-attempt Host
 	cfAdded   bool           // the viewer event carries the CloudFront headers (functionheaders.go)
+	noAE      bool           // the origins drop Accept-Encoding: it is not in the key (acceptencoding_drop.go)
 }
 
 // originQuery is the query string the origin gets.
@@ -231,7 +232,7 @@ func keyPart(vals []string) string {
 // support"); aeNone when it enables neither.
 func (ps *policyState) acceptEncoding(vr *viewerRequest) acceptEncoding {
 	f := ps.fwd
-	if !f.gzip && !f.brotli {
+	if (!f.gzip && !f.brotli) || ps.noAE {
 		return aeNone
 	}
 	return normAcceptEncoding(vr.header).only(f.gzip, f.brotli)

@@ -79,6 +79,9 @@ func probe(ctx context.Context, o *Origin, method, path string, a *ActiveHealth)
 	for k, v := range o.CustomHeaders {
 		req.Header[k] = v
 	}
+	if dropsAcceptEncoding(o.CustomHeaders) {
+		delete(req.Header, "Accept-Encoding") // as on the origin's requests (acceptencoding_drop.go)
+	}
 	req.Header.Set("User-Agent", probeUserAgent)
 	resp, err := o.transport.RoundTrip(req)
 	res.DurationMS = ms(time.Since(start))

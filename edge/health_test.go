@@ -187,6 +187,7 @@ func TestActiveHealthProbes(t *testing.T) {
 	health.Store("ok")
 	var probes atomic.Int64
 	var probeUA, probeToken atomic.Value
+	var probeAE atomic.Bool // a probe carried Accept-Encoding
 	primary := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/healthz" {
 			io.WriteString(w, "primary")
@@ -195,6 +196,9 @@ func TestActiveHealthProbes(t *testing.T) {
 		probes.Add(1)
 		probeUA.Store(r.UserAgent())
 		probeToken.Store(r.Header.Get("X-Origin-Token"))
+		if _, ok := r.Header["Accept-Encoding"]; ok {
+			probeAE.Store(true)
+		}
 		switch health.Load() {
 		case "fail":
 			w.WriteHeader(500)
@@ -204,7 +208,7 @@ func TestActiveHealthProbes(t *testing.T) {
 	})
 	backup := okOrigin(t, "backup")
 	p := org(t, "primary", primary.URL)
-	p.CustomHeaders = http.Header{"X-Origin-Token": {"secret"}}
+	p.CustomHeaders = http.Header{"X-Origin-Token": {"secret"}, "Accept-Encoding": {""}} // the empty one removes it
 	s, u, steps := healthEdge(t, &Health{Active: &ActiveHealth{Path: "/healthz", Interval: 20 * time.Millisecond, Timeout: 200 * time.Millisecond,
 		Healthy: 3, Unhealthy: 2}}, p, org(t, "backup", backup.URL))
 
@@ -217,8 +221,8 @@ func TestActiveHealthProbes(t *testing.T) {
 	if st.Probe == nil || st.Probe.Status != 500 || st.Probe.OK || !strings.Contains(st.Reason, "2 failed health probe(s), the last: GET /healthz answered 500") {
 		t.Fatalf("down: %+v %+v", st, st.Probe)
 	}
-	if probeUA.Load() != probeUserAgent || probeToken.Load() != "secret" {
-		t.Fatalf("probe headers: user-agent %q, custom header %q", probeUA.Load(), probeToken.Load())
+	if probeUA.Load() != probeUserAgent || probeToken.Load() != "secret" || probeAE.Load() {
+		t.Fatalf("probe headers: user-agent %q, custom header %q, Accept-Encoding sent: %v", probeUA.Load(), probeToken.Load(), probeAE.Load())
 	}
 	if r := get(t, u+"/b"); r.body != "backup" {
 		t.Fatalf("down primary: %q", r.body)

@@ -215,6 +215,9 @@ func (s *Server) outbound(ctx context.Context, tx *exchange, vr *viewerRequest, 
 	if vr.aeNormal {
 		header["Accept-Encoding"] = aeToOrigin[vr.ae]
 	}
+	if dropsAcceptEncoding(custom) {
+		delete(header, "Accept-Encoding") // acceptencoding_drop.go
+	}
 	if stale != nil {
 		// Revalidate our copy: these validators replace any the viewer sent.
 		delete(header, "If-None-Match")

@@ -296,7 +296,7 @@ func (s *Server) respond(ctx context.Context, tx *exchange, vr *viewerRequest, w
 	// (under policies, the value their gzip and brotli settings make).
 	if vr.pol != nil {
 		vr.ae = vr.pol.acceptEncoding(vr)
-	} else {
+	} else if !b.keysWithoutAcceptEncoding() { // else the origins get none (acceptencoding_drop.go)
 		vr.ae, vr.aeNormal = normAcceptEncoding(vr.header), true
 	}
 	if tx.b.Compress { // the formats the edge encodes in count too (compress.go)

@@ -266,7 +266,8 @@ func (d *Distribution) startPolicy(vr *viewerRequest, b *Behavior, r *http.Reque
 	v := d.viewer()
 	if b.fwd != nil {
 		// A separate allocation: embedded in viewerRequest it would make every request larger.
-		vr.pol = &policyState{fwd: b.fwd, facts: viewerFacts{r: r, vr: vr, v: v, reused: vr.connReused}}
+		vr.pol = &policyState{fwd: b.fwd, facts: viewerFacts{r: r, vr: vr, v: v, reused: vr.connReused},
+			noAE: b.keysWithoutAcceptEncoding()}
 	}
 	// Ranging over the headers costs a request ~60 ns: only distributions with policies pay it.
 	if !v.AllowOverride {
