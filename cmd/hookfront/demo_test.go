@@ -43,7 +43,7 @@ func TestDemoRemovesItsTemporaryFolderButKeepsDir(t *testing.T) {
 // to the whole process group): the demo stops with exit 0 and make reports no error.
 func TestMakeDemoStopsCleanlyOnCtrlC(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("make is not installed")
+		t.Fatal("make is not installed (.ci/run installs it): the README's first command is make demo")
 	}
 	root, _ := filepath.Abs("../..")
 	args := []string{"--no-print-directory", "-C", root, "demo", "BIN=" + filepath.Join(t.TempDir(), "hookfront"), "DEMO_ARGS=--listen 127.0.0.1:0 --admin off"}
