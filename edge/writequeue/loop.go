@@ -228,7 +228,8 @@ var (
 // interrupted puts a write found mid-delivery back in the queue; it is sent again with the
 // idempotency key it always carries.
 func (q *queue) interrupted(ctx context.Context, r *Record) *Record {
-	r, err := q.st.update(ctx, r.ID, func(r *Record) error {
+	id := r.ID
+	r, err := q.st.update(ctx, id, func(r *Record) error {
 		if r.State != Delivering {
 			return errSkip
 		}
@@ -237,7 +238,7 @@ func (q *queue) interrupted(ctx context.Context, r *Record) *Record {
 		return nil
 	})
 	if err != nil {
-		q.logFailed(r, "re-queueing an interrupted delivery", err)
+		q.logFailed(id, "re-queueing an interrupted delivery", err)
 		return nil
 	}
 	q.log.Warn("write queue: a delivery was cut off; sending it again with its idempotency key", "queued", r.ID, "interrupted", r.Interrupted)
@@ -245,7 +246,8 @@ func (q *queue) interrupted(ctx context.Context, r *Record) *Record {
 }
 
 func (q *queue) expire(ctx context.Context, r *Record) {
-	r, err := q.st.update(ctx, r.ID, func(r *Record) error {
+	id := r.ID
+	r, err := q.st.update(ctx, id, func(r *Record) error {
 		if r.State != Queued {
 			return errSkip
 		}
@@ -254,16 +256,18 @@ func (q *queue) expire(ctx context.Context, r *Record) {
 		return nil
 	})
 	if err != nil {
-		q.logFailed(r, "expiring", err)
+		q.logFailed(id, "expiring", err)
 		return
 	}
 	q.expired.Add(1)
 	q.log.Warn("write queue: a write expired (not delivered within max_age)", "queued", r.ID, "received", r.Received, "attempts", r.Attempts, "last_error", r.LastError)
 }
 
-func (q *queue) logFailed(r *Record, doing string, err error) {
-	if !errors.Is(err, errSkip) && !errors.Is(err, errUnknown) && r != nil {
-		q.log.Warn("write queue: "+doing+" failed", "queued", r.ID, "error", err)
+// logFailed says why a change to write id was not stored. (The record a failed update returns
+// is nil: the id is the caller's.)
+func (q *queue) logFailed(id, doing string, err error) {
+	if !errors.Is(err, errSkip) && !errors.Is(err, errUnknown) {
+		q.log.Warn("write queue: "+doing+" failed", "queued", id, "error", err)
 	}
 }
 
@@ -283,7 +287,7 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 		return nil
 	})
 	if err != nil {
-		q.logFailed(r, "marking a delivery", err)
+		q.logFailed(id, "marking a delivery", err)
 		return false, false, nil
 	}
 	attempt := r.Attempts
@@ -330,7 +334,7 @@ func (q *queue) deliver(ctx context.Context, d Deliverer, r *Record) (done, down
 		return false, false, nil
 	}
 	if err != nil {
-		q.logFailed(&Record{ID: id}, "storing a delivery's outcome", err)
+		q.logFailed(id, "storing a delivery's outcome", err)
 		return false, false, nil
 	}
 	switch r.State {
