@@ -1,11 +1,8 @@
 package writequeue_test
 
 import (
-	"io"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hookfront/hookfront/edge/redistest"
 	"github.com/hookfront/hookfront/edge/writequeue"
@@ -53,36 +50,6 @@ func TestRedisReplicasShareOneQueueAndDeliverEachWriteOnce(t *testing.T) {
 	getJSON(t, "GET", e1.admin.URL+"/api/queue", 200, &list)
 	if g := list.Groups[0]; g.Depth != 0 || g.Bytes != 0 {
 		t.Fatalf("%+v", list)
-	}
-}
-
-// With Redis away, the admin API answers with the store's error at once: rueidis retries a
-// read for as long as its context lasts, and a request's context lasts as long as its client
-// waits (curl, a dashboard: for ever).
-func TestTheQueueAdminAPIAnswersWhileRedisIsAway(t *testing.T) {
-	rs := redistest.Start(t, queuetest.DurableRedis...)
-	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
-	e := startEdge(t, strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL()+",", 1), a, b)
-	id := accepted(t, e.URL+"/orders", "kept in redis")
-	rs.Kill()
-	client := &http.Client{Timeout: 30 * time.Second}
-	for _, c := range []struct {
-		method, path string
-		status       int
-	}{
-		{"GET", "/api/queue", 200}, {"GET", "/api/queue/" + id, 503},
-		{"POST", "/api/queue/" + id + "/retry", 503}, {"DELETE", "/api/queue/" + id, 503},
-	} {
-		req, _ := http.NewRequest(c.method, e.admin.URL+c.path, nil)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", c.method, c.path, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != c.status || !strings.Contains(string(body), `"error"`) {
-			t.Fatalf("%s %s: %d %s", c.method, c.path, resp.StatusCode, body)
-		}
 	}
 }
 
