@@ -64,11 +64,7 @@ func TestALeaseHolderThatLostRedisForAMomentDeliversAgain(t *testing.T) {
 	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue, retry: {interval: 20ms, max_interval: 100ms}}",
 		"queue: {store: "+rs.URL()+", retry: {interval: 1s, max_interval: 1s}}", 1)
 	e := startEdge(t, cfg, a, b)
-	delivering := func() bool {
-		var list struct{ Groups []writequeueStats }
-		getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
-		return list.Groups[0].Delivering
-	}
+	delivering := func() bool { return e.delivering(t) }
 	eventually(t, delivering)
 	id := accepted(t, e.URL+"/orders", "during the blip")
 
@@ -93,14 +89,7 @@ func TestAnOutcomeOfADeliveryTakenOverByAnotherReplicaIsNotStored(t *testing.T) 
 	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
 	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL()+",", 1)
 	e1 := startEdge(t, cfg, a, b)
-	leads := func(e *edgeWithQueue) func() bool {
-		return func() bool {
-			var list struct{ Groups []writequeueStats }
-			getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
-			return list.Groups[0].Delivering
-		}
-	}
-	eventually(t, leads(e1))
+	eventually(t, func() bool { return e1.delivering(t) })
 	e2 := startEdge(t, cfg, a, b)
 	id := accepted(t, e1.URL+"/orders", "once")
 
