@@ -15,10 +15,8 @@ import (
 	"time"
 
 	"github.com/hookfront/hookfront/cmd/hookfront/config"
-	"github.com/hookfront/hookfront/edge"
 	"github.com/hookfront/hookfront/edge/writequeue"
 	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
-	"github.com/hookfront/hookfront/hooks"
 )
 
 func TestWriteQueueExample(t *testing.T) {
@@ -26,33 +24,14 @@ func TestWriteQueueExample(t *testing.T) {
 	if err := os.CopyFS(dir, os.DirFS("write-queue")); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(filepath.Join(dir, "hookfront.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	east, west := queuetest.NewRefusing(t), queuetest.NewRefusing(t)
-	cfg.Origins[0].URL, cfg.Origins[1].URL = "http://"+east.Addr, "http://"+west.Addr
-	cfg.OriginGroups[0].WriteFailover.Queue.Retry.Interval.Duration = 20 * time.Millisecond
-	d, err := cfg.Distribution()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt := cfg.HooksOptions()
-	opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := hooks.NewRegistry(opt, cfg.Hooks())
-	src, err := hooks.ReadDir(cfg.Resolve(cfg.HooksDir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.Load(context.Background(), src); err != nil {
-		t.Fatal(err)
-	}
-	d.Hooks = hooks.EdgeSource{R: reg}
-	srv, err := edge.NewServer(d, edge.Options{Logger: opt.Log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wq, err := writequeue.Open(context.Background(), cfg.WriteQueues(), writequeue.Options{Log: opt.Log})
+	var cfg *config.Config
+	srv := exampleServer(t, filepath.Join(dir, "hookfront.yaml"), func(c *config.Config) {
+		c.OriginGroups[0].WriteFailover.Queue.Retry.Interval.Duration = 20 * time.Millisecond
+		cfg = c
+	}, "http://"+east.Addr, "http://"+west.Addr)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	wq, err := writequeue.Open(context.Background(), cfg.WriteQueues(), writequeue.Options{Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,28 +82,20 @@ func poll(t *testing.T, cond func() bool) {
 
 // queueRecord is a queued write as GET /api/queue/{id} shows it.
 type queueRecord struct {
-	State, LastError string
-	Attempts         int
-	Interrupted      int
-	Status           int
-	Owner            string
+	State       string `json:"state"`
+	LastError   string `json:"last_error"`
+	Attempts    int    `json:"attempts"`
+	Interrupted int    `json:"interrupted"`
+	Status      int    `json:"status"`
+	Owner       string `json:"owner"`
 }
 
 func waitRecord(t *testing.T, adminBase, id string, cond func(queueRecord) bool) queueRecord {
 	t.Helper()
-	var rec map[string]any
 	var r queueRecord
 	poll(t, func() bool {
-		getJSON(t, adminBase+"/api/queue/"+id, 200, &rec)
-		r = queueRecord{State: rec["state"].(string), Attempts: int(rec["attempts"].(float64))}
-		r.LastError, _ = rec["last_error"].(string)
-		r.Owner, _ = rec["owner"].(string)
-		if n, ok := rec["interrupted"].(float64); ok {
-			r.Interrupted = int(n)
-		}
-		if n, ok := rec["status"].(float64); ok {
-			r.Status = int(n)
-		}
+		r = queueRecord{}
+		getJSON(t, adminBase+"/api/queue/"+id, 200, &r)
 		return cond(r)
 	})
 	return r

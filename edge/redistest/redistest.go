@@ -148,7 +148,8 @@ func (s *Server) Kill() {
 	}
 }
 
-// Restart starts the server again on the same port, empty.
+// Restart starts the server again on the same port and folder: empty, unless its args persist
+// what it had (--appendonly yes, as queuetest.DurableRedis does).
 func (s *Server) Restart() {
 	s.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)

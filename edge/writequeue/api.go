@@ -26,9 +26,9 @@ func (m *Manager) Mount(handle func(pattern string, h http.Handler)) {
 
 const maxList = 1000
 
-// apiTimeout bounds what one admin request waits for the store: rueidis retries a read for as
-// long as its context lasts, and a request's lasts as long as its client waits, so with Redis
-// away the request would hang instead of saying why.
+// apiTimeout bounds what one admin request waits for the store: a request's context lasts as
+// long as its client waits, so a Redis that does not answer (unreachable, stalled) would hold
+// the request instead of letting it say why. Retries of a read cut off are off (see openRedis).
 const apiTimeout = 5 * time.Second
 
 func bounded(r *http.Request) (context.Context, context.CancelFunc) {

@@ -273,6 +273,14 @@ func (e *edgeWithQueue) record(t *testing.T, id string) map[string]any {
 	return rec
 }
 
+// delivering says whether the edge's replica runs the group's deliveries (holds its lease).
+func (e *edgeWithQueue) delivering(t *testing.T) bool {
+	t.Helper()
+	var list struct{ Groups []struct{ Delivering bool } }
+	getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
+	return list.Groups[0].Delivering
+}
+
 // eventually polls cond until it holds (bounded).
 func eventually(t *testing.T, cond func() bool) {
 	t.Helper()

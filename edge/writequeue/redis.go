@@ -25,8 +25,8 @@ import (
 // entries (XAUTOCLAIM); a write found "delivering" is then sent again with its idempotency key.
 // One deliverer keeps the queue's order (oldest first, order_by) across replicas.
 //
-// Keys share the hash tag {hookfront:queue:GROUP}, so that a Redis Cluster keeps them in one
-// slot: …:stream, …:lease, …:bytes and one hash per write, …:w:ID (meta, body, entry).
+// Keys start hookfront:queue:{GROUP}: the hash tag {GROUP} makes a Redis Cluster keep them in
+// one slot: …:stream, …:lease, …:bytes and one hash per write, …:w:ID (meta, body, entry).
 type redisStore struct {
 	c        rueidis.Client
 	prefix   string
@@ -50,8 +50,9 @@ func openRedis(ctx context.Context, rawURL, group string, lease, maxAge time.Dur
 		return nil, fmt.Errorf("store %q is not a Redis URL: %w", redact(rawURL), err)
 	}
 	opt.DisableCache = true
-	// rueidis retries a read that met a broken connection until its context ends, and the admin
-	// API's have none: it would wait as long as Redis is down. The queue retries on its own.
+	// rueidis retries a read that met a broken connection until its context ends: with Redis
+	// down, an admin request would wait its whole apiTimeout instead of answering at once. The
+	// queue retries on its own.
 	opt.DisableRetry = true
 	c, err := rueidis.NewClient(opt)
 	if err != nil {

@@ -1,11 +1,8 @@
 package writequeue_test
 
 import (
-	"io"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hookfront/hookfront/edge/redistest"
 	"github.com/hookfront/hookfront/edge/writequeue"
@@ -56,36 +53,6 @@ func TestRedisReplicasShareOneQueueAndDeliverEachWriteOnce(t *testing.T) {
 	}
 }
 
-// With Redis away, the admin API answers with the store's error at once: rueidis retries a
-// read for as long as its context lasts, and a request's context lasts as long as its client
-// waits (curl, a dashboard: for ever).
-func TestTheQueueAdminAPIAnswersWhileRedisIsAway(t *testing.T) {
-	rs := redistest.Start(t, queuetest.DurableRedis...)
-	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
-	e := startEdge(t, strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL()+",", 1), a, b)
-	id := accepted(t, e.URL+"/orders", "kept in redis")
-	rs.Kill()
-	client := &http.Client{Timeout: 30 * time.Second}
-	for _, c := range []struct {
-		method, path string
-		status       int
-	}{
-		{"GET", "/api/queue", 200}, {"GET", "/api/queue/" + id, 503},
-		{"POST", "/api/queue/" + id + "/retry", 503}, {"DELETE", "/api/queue/" + id, 503},
-	} {
-		req, _ := http.NewRequest(c.method, e.admin.URL+c.path, nil)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", c.method, c.path, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != c.status || !strings.Contains(string(body), `"error"`) {
-			t.Fatalf("%s %s: %d %s", c.method, c.path, resp.StatusCode, body)
-		}
-	}
-}
-
 // A Redis that is away for a moment (a restart, a failover, a network blip shorter than the
 // lease) makes the lease holder's renewal fail: it stops delivering, as it must when it cannot
 // tell whether it still leads. When Redis is back with the lease still its own, it renews it and
@@ -97,11 +64,7 @@ func TestALeaseHolderThatLostRedisForAMomentDeliversAgain(t *testing.T) {
 	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue, retry: {interval: 20ms, max_interval: 100ms}}",
 		"queue: {store: "+rs.URL()+", retry: {interval: 1s, max_interval: 1s}}", 1)
 	e := startEdge(t, cfg, a, b)
-	delivering := func() bool {
-		var list struct{ Groups []writequeueStats }
-		getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
-		return list.Groups[0].Delivering
-	}
+	delivering := func() bool { return e.delivering(t) }
 	eventually(t, delivering)
 	id := accepted(t, e.URL+"/orders", "during the blip")
 
@@ -126,14 +89,7 @@ func TestAnOutcomeOfADeliveryTakenOverByAnotherReplicaIsNotStored(t *testing.T) 
 	a, b := newOrigin(t, false, 0), newOrigin(t, true, 503)
 	cfg := strings.Replace(twoMembers, "queue: {dir: DIR/queue,", "queue: {store: "+rs.URL()+",", 1)
 	e1 := startEdge(t, cfg, a, b)
-	leads := func(e *edgeWithQueue) func() bool {
-		return func() bool {
-			var list struct{ Groups []writequeueStats }
-			getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
-			return list.Groups[0].Delivering
-		}
-	}
-	eventually(t, leads(e1))
+	eventually(t, func() bool { return e1.delivering(t) })
 	e2 := startEdge(t, cfg, a, b)
 	id := accepted(t, e1.URL+"/orders", "once")
 

@@ -8,14 +8,6 @@ import (
 	"github.com/hookfront/hookfront/edge/writequeue/queuetest"
 )
 
-// delivering says whether the edge's replica runs the group's deliveries (holds its lease).
-func (e *edgeWithQueue) delivering(t *testing.T) bool {
-	t.Helper()
-	var list struct{ Groups []struct{ Delivering bool } }
-	getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
-	return list.Groups[0].Delivering
-}
-
 // A renewal of the lease fails while Redis still gives the lease to this replica (a failure of
 // the answer only, or an outage shorter than the lease): once Redis answers again, the replica
 // delivers again — it does not keep renewing a lease it does not use, which no other replica
