@@ -60,7 +60,7 @@ func New(opt Options) *Server {
 	return s
 }
 
-// Handle mounts another admin endpoint (/metrics, /healthz, …) behind the same token rule.
+// Handle mounts another admin endpoint (/metrics, /api/health, …) behind the same token rule.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
 // HandlePublic mounts an endpoint that answers without the token: liveness and readiness,

@@ -82,14 +82,7 @@ access_log: {format: cloudfront, file: logs/access.log, cookies: true}
 	base := "http://" + p.addr
 	get := func(path string, hdr ...string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest("GET", base+path, nil)
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		resp, err := http.DefaultTransport.RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := roundTrip(t, "GET", base+path, nil, hdr...)
 		resp.Body.Close()
 		return resp
 	}

@@ -66,17 +66,7 @@ behaviors:
 // never ends).
 func statusOf(t *testing.T, method, url string, hdr ...string) int {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := roundTrip(t, method, url, nil, hdr...)
 	resp.Body.Close()
 	return resp.StatusCode
 }

@@ -34,14 +34,11 @@ func startWithAdmin(t *testing.T, args ...string) (*proc, string) {
 	return p, m[1]
 }
 
-// call makes one request and returns its status, headers and body.
-func call(t *testing.T, method, url, body string, hdr ...string) (int, http.Header, []byte) {
+// roundTrip makes one request with the header pairs in hdr (name, value, ...) and returns the
+// response unread; redirects are not followed.
+func roundTrip(t *testing.T, method, url string, body io.Reader, hdr ...string) *http.Response {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, r)
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +49,17 @@ func call(t *testing.T, method, url, body string, hdr ...string) (int, http.Head
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+// call makes one request and returns its status, headers and body.
+func call(t *testing.T, method, url, body string, hdr ...string) (int, http.Header, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	resp := roundTrip(t, method, url, r, hdr...)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, b
@@ -106,14 +114,7 @@ type sse struct {
 
 func openEvents(t *testing.T, url string, hdr ...string) *sse {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := roundTrip(t, "GET", url, nil, hdr...)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("events: %d %v", resp.StatusCode, resp.Header)
 	}

@@ -195,7 +195,7 @@ func TestConfigReferenceExampleIsAConfig(t *testing.T) {
 	}
 }
 
-// flagNames are the flags a command's -h lists.
+// flagLine matches a flag's line in the list a command's -h prints.
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`)
 
 // TestCommandReferenceMatchesTheFlags: every flag of every command is in docs/commands.md (in

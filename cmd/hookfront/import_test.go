@@ -89,11 +89,7 @@ func TestImportBadInput(t *testing.T) {
   "DefaultCacheBehavior": {"TargetOriginId": "app", "CachePolicyId": "`+cachePolicyID+`"}}}`)
 	}
 	custom := "11111111-2222-3333-4444-555555555555"
-	cases := []struct {
-		name string
-		args []string
-		want string
-	}{
+	cases := []importRefusal{
 		{"not JSON", []string{writeFile(t, dir, "notjson.json", "ETag: E1\nDistributionConfig: {}\n")},
 			"notjson.json:1: not JSON (invalid character 'E' looking for beginning of value); expected the output of `aws cloudfront get-distribution-config --id ID`"},
 		{"not a distribution", []string{writeFile(t, dir, "policy.json", `{"ETag": "E1", "CachePolicy": {"Id": "x"}}`)},
@@ -111,6 +107,22 @@ func TestImportBadInput(t *testing.T) {
 		{"unknown --origin", []string{dist("origin.json", "658327ea-f89d-4fab-a63d-7e88639e58f6"), "--origin", "web=http://127.0.0.1:1"},
 			`--origin web=…: the distribution has no origin "web" (its origins: app)`},
 	}
+	importRefuses(t, dir, cases)
+	if _, errOut, code := runInProcess(t, "import"); code != 2 || !strings.Contains(errOut, "give the distribution") {
+		t.Errorf("no file: exit %d %q", code, errOut)
+	}
+}
+
+// importRefusal is bad input to import: its arguments and what the error must say.
+type importRefusal struct {
+	name string
+	args []string
+	want string
+}
+
+// importRefuses runs import on each case: it must exit 1, say why and write no config.
+func importRefuses(t *testing.T, dir string, cases []importRefusal) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(dir, c.name+".yaml")
@@ -122,9 +134,6 @@ func TestImportBadInput(t *testing.T) {
 				t.Error("a config was written for bad input")
 			}
 		})
-	}
-	if _, errOut, code := runInProcess(t, "import"); code != 2 || !strings.Contains(errOut, "give the distribution") {
-		t.Errorf("no file: exit %d %q", code, errOut)
 	}
 }
 

@@ -20,15 +20,15 @@ var version = "dev"
 const usage = `hookfront — a scriptable HTTP edge (CloudFront origin groups + Lambda@Edge, locally)
 
 Usage:
-  hookfront serve --config FILE [--listen ADDR] [--admin ADDR|off] [--no-cache]
-  hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504] [--admin ADDR|off] [--no-cache]
+  hookfront serve --config FILE [--listen ADDR] [--admin ADDR|off] [--no-cache] [--tls] [--tls-listen ADDR]
+  hookfront serve --origin URL [--secondary URL] [--hooks DIR] [--listen ADDR] [--failover-codes 500,502,503,504] [--admin ADDR|off] [--no-cache] [--tls] [--tls-listen ADDR]
   hookfront validate (--config FILE | --hooks DIR) [--strict]
   hookfront import FILE.json [-o hookfront.yaml] [--origin ID=URL]... [--function NAME-or-ARN=FILE]... [--hooks-dir DIR] [--policies FILE]... [--function-config FILE]... [--kvs NAME-or-ARN=FILE]...
   hookfront invoke FILE.js --event EVENT.json [--context CONTEXT.json] [--handler NAME] [--hooks DIR] [--timeout 30s] [--strict]
   hookfront invoke FILE.js --event EVENT.json --runtime cloudfront-js-1.0|cloudfront-js-2.0 [--kvs FILE] [--now RFC3339] [--timeout 1s]
   hookfront test [--config FILE | --hooks DIR] [PATH...] [--run REGEX] [--junit FILE] [--json] [--watch]
-  hookfront event TRIGGER [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT] [--runtime cloudfront-js-2.0]
-  hookfront demo [--listen ADDR] [--dir DIR] [--admin ADDR|off] [--no-cache]
+  hookfront event TRIGGER [--uri /path] [--method M] [--header 'Name: value']... [--querystring q] [--status 200] [--body TEXT] [--origin URL] [--client-ip IP] [--runtime cloudfront-js-2.0]
+  hookfront demo [--listen ADDR] [--dir DIR] [--admin ADDR|off] [--no-cache] [--tls] [--tls-listen ADDR]
   hookfront invalidate [--admin ADDR] [--token T] PATH...
   hookfront version
 

@@ -152,7 +152,6 @@ func (o *ops) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// attach connects ops to the running edge: metrics read it and follow its reloads.
 // sharedState is the shared tier's state for the metrics: down until the edge is attached.
 func (o *ops) sharedState() metrics.SharedState {
 	st := metrics.SharedState{}
@@ -163,6 +162,7 @@ func (o *ops) sharedState() metrics.SharedState {
 	return st
 }
 
+// attach connects ops to the running edge: metrics read it and follow its reloads.
 func (o *ops) attach(lv *live) {
 	o.srv.Store(lv.srv)
 	if lv.shared != nil {

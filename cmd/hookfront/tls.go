@@ -221,6 +221,11 @@ func (c *certFiles) load() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seen = c.digest()
+	return c.use()
+}
+
+// use loads the pair and serves it; on an error the certificate serving stays. c.mu is held.
+func (c *certFiles) use() error {
 	cert, err := config.LoadCertificate(c.cert, c.key)
 	if err != nil {
 		return err
@@ -239,14 +244,12 @@ func (c *certFiles) rescan() {
 		return
 	}
 	c.seen = sum
-	cert, err := config.LoadCertificate(c.cert, c.key)
-	if err != nil {
+	if err := c.use(); err != nil {
 		c.log.Error("TLS certificate reload refused; the previous certificate keeps serving", "error", err,
 			"serving_sha256", fingerprint(c.cur.Load().Leaf))
 		return
 	}
-	c.warnExpiry(cert.Leaf)
-	c.cur.Store(cert)
+	cert := c.cur.Load()
 	c.log.Info("TLS certificate reloaded", "certificate", c.cert, "sha256", fingerprint(cert.Leaf), "not_after", cert.Leaf.NotAfter)
 }
 

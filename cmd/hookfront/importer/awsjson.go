@@ -20,6 +20,19 @@ func (l *list[T]) items() []T {
 	return l.Items
 }
 
+// oneOrMany decodes data as a JSON array of T, or else as one T.
+func oneOrMany[T any](data []byte) ([]T, error) {
+	var many []T
+	if json.Unmarshal(data, &many) == nil {
+		return many, nil
+	}
+	var one T
+	if err := json.Unmarshal(data, &one); err != nil {
+		return nil, err
+	}
+	return []T{one}, nil
+}
+
 type distributionConfig struct {
 	CallerReference      string                     `json:"CallerReference"`
 	Aliases              *list[string]              `json:"Aliases"`

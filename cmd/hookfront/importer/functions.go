@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -25,13 +24,9 @@ type fnConfig struct {
 func (im *importer) loadFunctionConfigs() error {
 	im.fnConfigs = map[string]*fnConfig{}
 	for _, f := range im.opt.FunctionConfigs {
-		var docs []functionDoc
-		if err := json.Unmarshal(f.Data, &docs); err != nil {
-			var one functionDoc
-			if err := json.Unmarshal(f.Data, &one); err != nil {
-				return inputErrorf("--function-config %s: not JSON of a function (%v); expected the output of aws cloudfront describe-function --name NAME", f.Name, err)
-			}
-			docs = []functionDoc{one}
+		docs, err := oneOrMany[functionDoc](f.Data)
+		if err != nil {
+			return inputErrorf("--function-config %s: not JSON of a function (%v); expected the output of aws cloudfront describe-function --name NAME", f.Name, err)
 		}
 		found := 0
 		for _, d := range docs {

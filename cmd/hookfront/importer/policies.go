@@ -53,13 +53,9 @@ func (im *importer) loadPolicies() error {
 	im.rhps = map[string]*responseHeadersPolicyConfig{}
 	im.used = map[string]string{}
 	for _, f := range im.opt.Policies {
-		var docs []policyDoc
-		if err := json.Unmarshal(f.Data, &docs); err != nil {
-			var one policyDoc
-			if err := json.Unmarshal(f.Data, &one); err != nil {
-				return inputErrorf("--policies %s: not JSON of a policy (%v); expected the output of aws cloudfront get-cache-policy, get-origin-request-policy or get-response-headers-policy", f.Name, err)
-			}
-			docs = []policyDoc{one}
+		docs, err := oneOrMany[policyDoc](f.Data)
+		if err != nil {
+			return inputErrorf("--policies %s: not JSON of a policy (%v); expected the output of aws cloudfront get-cache-policy, get-origin-request-policy or get-response-headers-policy", f.Name, err)
 		}
 		found := 0
 		for _, d := range docs {
