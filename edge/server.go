@@ -497,8 +497,8 @@ func (s *Server) readFirst(ctx context.Context, tx *exchange, key string, stale 
 			err = nil
 		}
 	}
+	_ = out.stream.Close()
 	if err != nil {
-		_ = out.stream.Close()
 		tx.bodyFailed(err)
 		if ctx.Err() != nil {
 			return nil
@@ -510,7 +510,6 @@ func (s *Server) readFirst(ctx context.Context, tx *exchange, key string, stale 
 		tx.note = reason
 		return s.edgeError(status, reason, tx)
 	}
-	_ = out.stream.Close()
 	s.store(plan, out.status, body, now)
 	tx.cacheStep(plan.key, CacheStored, "", plan.ttl)
 	out.body, out.stream = body, nil
