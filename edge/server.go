@@ -516,8 +516,8 @@ func (s *Server) readFirst(ctx context.Context, tx *exchange, key string, stale 
 	return out
 }
 
-// store stores a response as plan says, with the marker that sends lookups of a URL that
-// varies on Accept-Encoding on to its variants.
+// store stores a response as plan says: here, with the marker of a URL that varies on
+// Accept-Encoding (markVaries), and in the shared tier, if any (share).
 func (s *Server) store(plan storePlan, status int, body []byte, now time.Time) {
 	if plan.key == "" {
 		return
