@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -553,7 +554,7 @@ func (s *Server) markPass(key string, now time.Time) {
 // and a new TTL. A Set-Cookie on the 304, and any field its qualified no-cache names, go to
 // this viewer only, never into the entry.
 func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, now time.Time) *response {
-	h := e.Header.Clone()
+	h := maps.Clone(e.Header) // values are only replaced, never changed: compactHeader copies them below
 	omit := noCacheFields(h304)
 	var own http.Header // the fields for this viewer only
 	for k, v := range h304 {
