@@ -24,7 +24,7 @@ func (vr *viewerRequest) unkeyedAuthorization(d *Distribution) bool {
 		return false
 	}
 	f := ps.fwd
-	if f.legacyAuth && (vr.method == http.MethodGet || vr.method == http.MethodHead || (vr.method == http.MethodOptions && f.legacyAuthOptions)) {
+	if f.dropsAuthorization(vr.method) {
 		return false
 	}
 	return (f.allHeaders && !f.except["Authorization"]) || slices.Contains(f.headers, "Authorization")

@@ -31,17 +31,12 @@ type timedBody struct {
 }
 
 func (b *timedBody) Read(p []byte) (int, error) {
-	if b.ctl == nil || b.ctl.SetReadDeadline(time.Now().Add(b.d)) != nil {
-		n, err := b.rc.Read(p) // no timeout, or the writer cannot set deadlines: no limit
-		if err != nil && err != io.EOF {
-			b.failed.Store(true)
-		}
-		return n, err
-	}
+	// Without a timeout, or when the writer cannot set deadlines, there is no limit.
+	timed := b.ctl != nil && b.ctl.SetReadDeadline(time.Now().Add(b.d)) == nil
 	n, err := b.rc.Read(p)
 	switch {
 	case err == nil:
-	case isTimeout(err):
+	case timed && isTimeout(err):
 		b.timedOut.Store(true)
 		b.failed.Store(true)
 		err = fmt.Errorf("%w (%v): %w", errBodyTimeout, b.d, err)
@@ -49,9 +44,11 @@ func (b *timedBody) Read(p []byte) (int, error) {
 		if err != io.EOF {
 			b.failed.Store(true)
 		}
-		// The body is done (or failed): the server's own deadlines rule the connection again. Left
-		// set, the deadline would end net/http's background read and cancel the request.
-		_ = b.ctl.SetReadDeadline(time.Time{})
+		if timed {
+			// The body is done (or failed): the server's own deadlines rule the connection again.
+			// Left set, the deadline would end net/http's background read and cancel the request.
+			_ = b.ctl.SetReadDeadline(time.Time{})
+		}
 	}
 	return n, err
 }

@@ -137,12 +137,8 @@ func compressible(status int, h http.Header, length int64) bool {
 
 // addVary adds name to the response's Vary unless it is there.
 func addVary(h http.Header, name string) {
-	for _, line := range h["Vary"] {
-		for _, v := range strings.Split(line, ",") {
-			if v = strings.TrimSpace(v); v == "*" || strings.EqualFold(v, name) {
-				return
-			}
-		}
+	if vary := h["Vary"]; hasToken(vary, "*") || hasToken(vary, name) {
+		return
 	}
 	h["Vary"] = append(h["Vary"][:len(h["Vary"]):len(h["Vary"])], name)
 }

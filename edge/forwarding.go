@@ -36,6 +36,12 @@ type forwarding struct {
 	legacyAuthOptions bool
 }
 
+// dropsAuthorization reports whether legacy settings keep the viewer's Authorization from the
+// origin for a request of method.
+func (f *forwarding) dropsAuthorization(method string) bool {
+	return f.legacyAuth && (method == http.MethodGet || method == http.MethodHead || (method == http.MethodOptions && f.legacyAuthOptions))
+}
+
 // alwaysForwarded are viewer headers that reach the origin under any policy: range requests and
 // conditional requests are forwarded as CloudFront's request-header table says, and Lambda@Edge
 // lists the conditionals as read-only in origin-request events, which presumes they are there.
@@ -114,7 +120,7 @@ func (ps *policyState) originHeader(vr *viewerRequest) http.Header {
 			}
 		}
 	}
-	if f.legacyAuth && (vr.method == http.MethodGet || vr.method == http.MethodHead || (vr.method == http.MethodOptions && f.legacyAuthOptions)) {
+	if f.dropsAuthorization(vr.method) {
 		delete(out, "Authorization")
 	}
 	if c, ok := vh["Connection"]; ok {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -497,8 +498,8 @@ func (s *Server) readFirst(ctx context.Context, tx *exchange, key string, stale 
 			err = nil
 		}
 	}
+	_ = out.stream.Close()
 	if err != nil {
-		_ = out.stream.Close()
 		tx.bodyFailed(err)
 		if ctx.Err() != nil {
 			return nil
@@ -510,15 +511,14 @@ func (s *Server) readFirst(ctx context.Context, tx *exchange, key string, stale 
 		tx.note = reason
 		return s.edgeError(status, reason, tx)
 	}
-	_ = out.stream.Close()
 	s.store(plan, out.status, body, now)
 	tx.cacheStep(plan.key, CacheStored, "", plan.ttl)
 	out.body, out.stream = body, nil
 	return out
 }
 
-// store stores a response as plan says, with the marker that sends lookups of a URL that
-// varies on Accept-Encoding on to its variants.
+// store stores a response as plan says: here, with the marker of a URL that varies on
+// Accept-Encoding (markVaries), and in the shared tier, if any (share).
 func (s *Server) store(plan storePlan, status int, body []byte, now time.Time) {
 	if plan.key == "" {
 		return
@@ -554,7 +554,7 @@ func (s *Server) markPass(key string, now time.Time) {
 // and a new TTL. A Set-Cookie on the 304, and any field its qualified no-cache names, go to
 // this viewer only, never into the entry.
 func (s *Server) refresh(tx *exchange, key string, e *Entry, h304 http.Header, now time.Time) *response {
-	h := e.Header.Clone()
+	h := maps.Clone(e.Header) // values are only replaced, never changed: compactHeader copies them below
 	omit := noCacheFields(h304)
 	var own http.Header // the fields for this viewer only
 	for k, v := range h304 {
