@@ -28,8 +28,12 @@ func TestAWriteAnsweredWithAnErrorOnDeliveryEndsRejected(t *testing.T) {
 				resp["body"] != "answer "+http.StatusText(status) || resp["content_type"] != "text/plain" {
 				t.Fatalf("%v", rec)
 			}
+			// The outcome is counted just after the state is stored: wait for the count.
 			var list struct{ Groups []writequeueStats }
-			getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
+			eventually(t, func() bool {
+				getJSON(t, "GET", e.admin.URL+"/api/queue", 200, &list)
+				return list.Groups[0].Ended["rejected"] != 0
+			})
 			if g := list.Groups[0]; g.Ended["rejected"] != 1 || g.Ended["delivered"] != 0 || g.Depth != 0 || g.Bytes != 0 || len(g.Writes) != 0 {
 				t.Fatalf("%+v", list)
 			}
