@@ -43,15 +43,7 @@ func TestGenerationNumberTakenMeanwhileKeepsFunctions(t *testing.T) {
 		Static(Bindings{"*": {event.ViewerRequest: {File: "f.js", Runtime: jsruntime.Runtime20}}}))
 	dir := t.TempDir()
 	writeHook(t, dir, "f.js", fn)
-	src, err := ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := reg.Load(context.Background(), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := res.Generation
+	g := reload(t, reg, dir).Generation
 	if g.ID != 2 {
 		t.Fatalf("generation %d, want 2 (1 was taken meanwhile)", g.ID)
 	}

@@ -162,15 +162,14 @@ func readWithin(r *os.Root, c candidate) ([]byte, error) {
 
 // report warns about links leading outside the folder, once each (again only after one was gone).
 func (f *Folder) report(outside map[string]string) {
+	skipped := make(map[string]bool, len(outside))
 	for name, target := range outside {
 		if !f.skipped[name] && f.log != nil {
 			f.log.Warn("hooks folder: skipped a link that leads outside the folder; require cannot load it", "link", name, "target", target)
 		}
+		skipped[name] = true
 	}
-	f.skipped = make(map[string]bool, len(outside))
-	for name := range outside {
-		f.skipped[name] = true
-	}
+	f.skipped = skipped
 }
 
 // scan lists the files of one Read, before any is read.
@@ -242,7 +241,7 @@ func within(root, p string) bool {
 
 // inNodeModules reports whether a folder of the snapshot is inside a node_modules folder.
 func inNodeModules(rel string) bool {
-	return rel == "node_modules" || strings.HasPrefix(rel, "node_modules/") || strings.Contains(rel, "/node_modules/") || strings.HasSuffix(rel, "/node_modules")
+	return strings.Contains("/"+rel+"/", "/node_modules/")
 }
 
 // isPackageScript tells the files of npm packages that require can load: CommonJS and JSON.

@@ -104,17 +104,7 @@ func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discar
 		v.ctx.reset()
 		v.cur = nil
 		if r := recover(); r != nil {
-			if ie, ok := r.(*goja.InterruptedError); ok {
-				// The limit's interrupt in a getter the result's conversion called.
-				result, err, discard = nil, v.scriptError(ie), true
-			} else if r == ErrTimeout {
-				// The limit passed while a result large by sharing was read.
-				result, err, discard = nil, ErrTimeout, true
-			} else if r == ErrCircular {
-				result, err, discard = nil, &ScriptError{File: c.Entry, Message: ErrCircular.Error()}, true
-			} else {
-				result, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
-			}
+			result, err, discard = nil, recovered(r, c.Entry, v.scriptError), true
 		}
 		// An interrupt that lands inside an async function leaves goja's frames of it behind,
 		// and every later call on the runtime then fails to settle: a timed-out runtime is not
@@ -124,6 +114,22 @@ func (v *vm) invoke(ctx context.Context, c *Call) (result any, err error, discar
 	}()
 	result, err = v.run(ctx, c, st)
 	return result, err, false
+}
+
+// recovered is the error of a call that panicked with r; file is the call's script, and
+// interrupted describes the limit's interrupt.
+func recovered(r any, file string, interrupted func(error) error) error {
+	if ie, ok := r.(*goja.InterruptedError); ok {
+		// The limit's interrupt in a getter the result's conversion called.
+		return interrupted(ie)
+	}
+	switch r {
+	case ErrTimeout: // the limit passed while a result large by sharing was read
+		return ErrTimeout
+	case ErrCircular:
+		return &ScriptError{File: file, Message: ErrCircular.Error()}
+	}
+	return &PanicError{Value: r, Stack: debug.Stack()}
 }
 
 // stopWatchdog stops the call's watchdog and leaves the runtime without a pending interrupt.

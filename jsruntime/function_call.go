@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"runtime/debug"
 	"time"
 
 	"github.com/dop251/goja"
@@ -96,17 +95,7 @@ func (v *vm) invokeFunction(ctx context.Context, c *FunctionCall) (res FunctionR
 		v.cur = nil
 		res.Duration = time.Since(start)
 		if r := recover(); r != nil {
-			if ie, ok := r.(*goja.InterruptedError); ok {
-				// The budget's interrupt in a getter the result's conversion called.
-				res.Value, err, discard = nil, v.fnError(ie), true
-			} else if r == ErrTimeout {
-				// The limit passed while a result large by sharing was read.
-				res.Value, err, discard = nil, ErrTimeout, true
-			} else if r == ErrCircular {
-				res.Value, err, discard = nil, &ScriptError{File: v.fn.script.file, Message: ErrCircular.Error()}, true
-			} else {
-				res.Value, err, discard = nil, &PanicError{Value: r, Stack: debug.Stack()}, true
-			}
+			res.Value, err, discard = nil, recovered(r, v.fn.script.file, v.fnError), true
 		}
 		err = withLimit(err, timeout)
 	}()

@@ -108,10 +108,7 @@ func (v *vm) loadFunction() (err error) {
 		}()
 		_, err = v.rt.RunProgram(fn.script.prg)
 	}()
-	if !v.watchdog.Stop() {
-		<-v.fired
-	}
-	v.rt.ClearInterrupt()
+	v.stopWatchdog()
 	if _, ok := err.(*ScriptError); ok {
 		return err
 	}

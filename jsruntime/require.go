@@ -124,7 +124,7 @@ func (v *vm) native(name string) (goja.Value, bool) {
 
 // resolve finds the file name means for the module at from, once per runtime.
 func (v *vm) resolve(from, name string) (string, error) {
-	key := path.Dir(from) + "\x00" + name
+	key := resolveKey{path.Dir(from), name}
 	if p, ok := v.resolved[key]; ok {
 		return p, nil
 	}
@@ -134,6 +134,9 @@ func (v *vm) resolve(from, name string) (string, error) {
 	}
 	return p, err
 }
+
+// resolveKey is a require's folder and specifier: a struct, so that a lookup builds no string.
+type resolveKey struct{ dir, name string }
 
 func isPathSpecifier(name string) bool {
 	return name == "." || name == ".." || strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../") || strings.HasPrefix(name, "/")

@@ -17,7 +17,7 @@ type vm struct {
 	b         *Bundle
 	modules   map[string]*goja.Object // by path
 	requires  map[string]goja.Value   // require function per module file
-	resolved  map[string]string       // folder + "\x00" + specifier → the file require found
+	resolved  map[resolveKey]string   // the file require found
 	natives   map[string]goja.Value   // built-in module exports
 	handlers  map[handlerKey]goja.Callable
 	inspectJS *goja.Object  // js/inspect.js's exports, once console or util needed them
@@ -65,7 +65,7 @@ type jsTimer struct {
 func newVM(b *Bundle) *vm {
 	rt := goja.New()
 	rt.SetMaxCallStackSize(b.opt.MaxCallStack)
-	v := &vm{rt: rt, b: b, modules: map[string]*goja.Object{}, requires: map[string]goja.Value{}, resolved: map[string]string{},
+	v := &vm{rt: rt, b: b, modules: map[string]*goja.Object{}, requires: map[string]goja.Value{}, resolved: map[resolveKey]string{},
 		natives: map[string]goja.Value{}, handlers: map[handlerKey]goja.Callable{},
 		fired: make(chan struct{}, 1), signal: make(chan int8, 2)}
 	v.watchdog = time.AfterFunc(time.Hour, func() {
